@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * An async scope: the unit SingletonPool keeps one connection for and scopedSession keeps
+ * one session for. A scope starts with runInScope() (the web middlewares start one per
+ * request) and follows every await, timer and callback started inside it.
+ */
+export class AsyncScope {
+  private static nextId = 1;
+  readonly id = AsyncScope.nextId++;
+}
+
+const storage = new AsyncLocalStorage<AsyncScope>();
+
+/** Code that runs outside any runInScope() shares this scope. */
+export const ROOT_SCOPE = new AsyncScope();
+
+export function currentScope(): AsyncScope {
+  return storage.getStore() ?? ROOT_SCOPE;
+}
+
+/** Run `fn` in a fresh scope of its own. */
+export function runInScope<T>(fn: () => T): T {
+  return storage.run(new AsyncScope(), fn);
+}

@@ -1,0 +1,116 @@
+import { isPostgresDisconnect } from "./disconnect.js";
+
+/**
+ * The part of a `pg.Client` the pool needs. Our own type (ARCHITECTURE habit 8): this module
+ * never imports `pg`, not even its types, so a `pg` upgrade cannot break core code.
+ */
+export interface PgClientLike {
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  /** pg lib/client.js `unref()`: lets the process exit despite this client's socket. */
+  unref?(): void;
+}
+
+/**
+ * First 'error' event seen on each guarded client. The first, not the last: after
+ * pg_terminate_backend pg emits the server's 57P01 error and then its own consequence,
+ * "Connection terminated unexpectedly"; the first one says why.
+ */
+const clientErrors = new WeakMap<object, unknown>();
+const guardedClients = new WeakSet<object>();
+
+/**
+ * Attach the 'error' listener every pooled pg client needs; call it right after creating the
+ * client. When the server ends an idle session (pg_terminate_backend, idle timeouts, restart)
+ * pg emits 'error' on the Client, and Node turns an 'error' event nobody listens to into an
+ * uncaught exception that kills the process. The listener records the error so `ping` and
+ * `isDisconnect` can report the real cause. Idempotent.
+ */
+export function attachPgErrorGuard(client: PgClientLike): void {
+  if (guardedClients.has(client)) return;
+  guardedClients.add(client);
+  client.on("error", (err) => {
+    if (!clientErrors.has(client)) clientErrors.set(client, err);
+  });
+}
+
+/** The first error the guard saw on this client, if any. */
+export function pgClientError(client: PgClientLike): unknown {
+  return clientErrors.get(client);
+}
+
+export interface PgPoolDialectOptions {
+  /**
+   * How long `close` waits for pg's `end()` (default 5000 ms). end() waits for the server to
+   * close the socket, which never happens if the peer vanished without a FIN (network cut,
+   * black-holed host); pg has no public destroy(), so after this we stop waiting and unref
+   * the socket so it cannot keep the process alive.
+   */
+  closeTimeoutMs?: number;
+}
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+
+/** The pool operations for a `pg.Client`; structurally a `PoolDialect<PgClientLike>` (src/pool). */
+export interface PgPoolDialect {
+  rollback(conn: PgClientLike): Promise<void>;
+  commit(conn: PgClientLike): Promise<void>;
+  /** end(), bounded by `closeTimeoutMs`; never throws. */
+  close(conn: PgClientLike): Promise<void>;
+  /** Rethrows the error that already killed the client, else runs SELECT 1. */
+  ping(conn: PgClientLike): Promise<void>;
+  isDisconnect(err: unknown, conn?: PgClientLike): boolean;
+}
+
+export function createPgPoolDialect(options: PgPoolDialectOptions = {}): PgPoolDialect {
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+  return {
+    async rollback(conn: PgClientLike): Promise<void> {
+      // Outside a transaction PostgreSQL answers ROLLBACK with a WARNING, not an error.
+      await conn.query("ROLLBACK");
+    },
+    async commit(conn: PgClientLike): Promise<void> {
+      await conn.query("COMMIT");
+    },
+    async close(conn: PgClientLike): Promise<void> {
+      // pg's end() destroys the socket itself when it already knows it is dead
+      // (lib/client.js end(): `!this._queryable`), so only a silent peer needs the timeout.
+      const ended = await settlesWithin(() => conn.end(), closeTimeoutMs);
+      if (!ended) conn.unref?.();
+    },
+    async ping(conn: PgClientLike): Promise<void> {
+      const known = clientErrors.get(conn);
+      if (known !== undefined && isPostgresDisconnect(known)) throw known;
+      await conn.query("SELECT 1");
+    },
+    isDisconnect(err: unknown, conn?: PgClientLike): boolean {
+      if (isPostgresDisconnect(err)) return true;
+      // Once the server has ended the session, whatever fails next is a consequence of that.
+      return conn !== undefined && isPostgresDisconnect(clientErrors.get(conn));
+    },
+  };
+}
+
+/** The pool dialect for `pg` with default options. */
+export const pgPoolDialect: PgPoolDialect = createPgPoolDialect();
+
+/** Runs `op`; true if it settled (resolved or rejected) within `ms`. Never throws. */
+async function settlesWithin(op: () => Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = Promise.resolve()
+    .then(op)
+    .then(
+      () => true,
+      () => true,
+    );
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
