@@ -7,8 +7,9 @@ let nextRecordId = 1;
 
 /**
  * The long-lived record behind a pooled driver connection (SQLAlchemy `_ConnectionRecord`).
- * It outlives every checkout of its connection; when the connection is replaced (recycle,
- * invalidation, a failed pre-ping) the record takes the new one and starts a fresh `info`.
+ * It outlives every checkout of its connection. When the connection is replaced at checkout
+ * (recycle, pool-wide invalidation, a failed pre-ping) the record takes the new one and
+ * starts a fresh `info`; a record left without a connection on return is dropped.
  */
 export class ConnectionRecord<C> {
   /** Shown in logs and status() instead of the driver object, which may hold a password. */
@@ -16,8 +17,6 @@ export class ConnectionRecord<C> {
   dbapiConnection: C | null = null;
   /** Per driver connection; shared by the checkout proxy and the engine's Connection. */
   info: Record<string, unknown> = {};
-  /** Survives reconnects of this record (SQLAlchemy `record_info`). */
-  readonly recordInfo: Record<string, unknown> = {};
   state: RecordState = "reserved";
   /** Date.now() when the current driver connection was opened. */
   connectedAt = 0;

@@ -501,7 +501,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     record.release();
     this.echo(() => `${record.toString()} invalidated${error === undefined ? "" : ` (${shortError(error)})`}`);
     await this.events.emitReported(this.logger, "invalidate", conn, record, error);
-    await this.closeQuietly(conn);
+    await this.closeDriverConnection(conn, record, "close");
   }
 
   async detachRecord(record: ConnectionRecord<C>): Promise<void> {

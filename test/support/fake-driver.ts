@@ -1,4 +1,4 @@
-import type { PoolDialect } from "../../src/index.js";
+import { QueuePool, type PoolDialect, type QueuePoolOptions } from "../../src/index.js";
 
 /** Thrown by a FakeConnection whose "server" went away. */
 export class FakeDisconnect extends Error {
@@ -124,3 +124,15 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** Let queued promise callbacks and immediates run. */
 export const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A QueuePool over a FakeDriver with the fake dialect and a MemoryLogger. */
+export function fakeQueuePool(options: QueuePoolOptions<FakeConnection> = {}): {
+  driver: FakeDriver;
+  pool: QueuePool<FakeConnection>;
+  logger: MemoryLogger;
+} {
+  const driver = new FakeDriver();
+  const logger = new MemoryLogger();
+  const pool = new QueuePool<FakeConnection>(driver.creator, { dialect: fakeDialect, logger, ...options });
+  return { driver, pool, logger };
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PoolTimeoutError, QueuePool, type PooledConnection } from "../../../src/index.js";
-import { fakeDialect, FakeDriver, type FakeConnection, settle } from "../../support/fake-driver.js";
+import { fakeQueuePool, settle, type FakeConnection } from "../../support/fake-driver.js";
 
 /** (size, checkedIn, overflow, checkedOut), as SQLAlchemy's test_pool.py asserts them. */
 function figures(pool: QueuePool<FakeConnection>): [number, number, number, number] {
@@ -9,15 +9,9 @@ function figures(pool: QueuePool<FakeConnection>): [number, number, number, numb
   return [s.size, s.checkedIn, s.overflow, s.checkedOut];
 }
 
-function makePool(options: ConstructorParameters<typeof QueuePool<FakeConnection>>[1] = {}) {
-  const driver = new FakeDriver();
-  const pool = new QueuePool<FakeConnection>(driver.creator, { dialect: fakeDialect, ...options });
-  return { driver, pool };
-}
-
 describe("QueuePool (SPEC P1, P2)", () => {
   it("P1: opens nothing until used, and grows only to what is used at once", async () => {
-    const { driver, pool } = makePool({ poolSize: 5 });
+    const { driver, pool } = fakeQueuePool({ poolSize: 5 });
     assert.equal(driver.connectCalls, 0);
     assert.deepEqual(figures(pool), [5, 0, -5, 0]);
     for (let i = 0; i < 10; i++) await (await pool.connect()).close();
@@ -31,7 +25,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("P2: poolSize 3, unlimited overflow: six checkouts, returns fill the pool first, surplus closes", async () => {
-    const { driver, pool } = makePool({ poolSize: 3, maxOverflow: -1 });
+    const { driver, pool } = fakeQueuePool({ poolSize: 3, maxOverflow: -1 });
     const held: PooledConnection<FakeConnection>[] = [];
     const expected: [number, number, number, number][] = [
       [3, 0, -2, 1],
@@ -58,7 +52,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("P2: total is capped at poolSize + maxOverflow and the rest wait FIFO", async () => {
-    const { pool } = makePool({ poolSize: 2, maxOverflow: 1, timeoutMs: 5_000 });
+    const { pool } = fakeQueuePool({ poolSize: 2, maxOverflow: 1, timeoutMs: 5_000 });
     const held = [await pool.connect(), await pool.connect(), await pool.connect()];
     assert.deepEqual(figures(pool), [2, 0, 1, 3]);
     const order: number[] = [];
@@ -85,7 +79,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("P2: a waiter times out with PoolTimeoutError naming size, overflow, checked-out count and timeout", async () => {
-    const { pool } = makePool({ poolSize: 1, maxOverflow: 1, timeoutMs: 50 });
+    const { pool } = fakeQueuePool({ poolSize: 1, maxOverflow: 1, timeoutMs: 50 });
     const a = await pool.connect();
     const b = await pool.connect();
     const started = Date.now();
@@ -106,7 +100,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("P2: timeoutMs 0 fails at once when nothing is free; a per-checkout timeoutMs overrides the pool's", async () => {
-    const { pool } = makePool({ poolSize: 1, maxOverflow: 0, timeoutMs: 0 });
+    const { pool } = fakeQueuePool({ poolSize: 1, maxOverflow: 0, timeoutMs: 0 });
     const a = await pool.connect();
     await assert.rejects(pool.connect(), PoolTimeoutError);
     const waiting = pool.connect({ timeoutMs: 1_000 });
@@ -117,7 +111,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("P2: poolSize 0 means no size limit: every returned connection is kept", async () => {
-    const { driver, pool } = makePool({ poolSize: 0, maxOverflow: -1 });
+    const { driver, pool } = fakeQueuePool({ poolSize: 0, maxOverflow: -1 });
     const held = await Promise.all(Array.from({ length: 20 }, () => pool.connect()));
     for (const c of held) await c.close();
     assert.equal(pool.status().checkedIn, 20);
@@ -127,7 +121,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
 
   it("P2: FIFO by default cycles through idle connections; useLifo reuses the most recent", async () => {
     for (const useLifo of [false, true]) {
-      const { pool } = makePool({ poolSize: 3, useLifo });
+      const { pool } = fakeQueuePool({ poolSize: 3, useLifo });
       const held = [await pool.connect(), await pool.connect(), await pool.connect()];
       const ids = held.map((c) => c.dbapiConnection.id);
       for (const c of held) await c.close();
@@ -143,7 +137,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("a waiter's AbortSignal removes it from the queue", async () => {
-    const { pool } = makePool({ poolSize: 1, maxOverflow: 0 });
+    const { pool } = fakeQueuePool({ poolSize: 1, maxOverflow: 0 });
     const a = await pool.connect();
     const controller = new AbortController();
     const waiting = pool.connect({ signal: controller.signal });
@@ -157,7 +151,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("close() twice returns the connection once; a closed proxy refuses use", async () => {
-    const { pool } = makePool({ poolSize: 2 });
+    const { pool } = fakeQueuePool({ poolSize: 2 });
     const a = await pool.connect();
     await a.close();
     const b = await pool.connect();
@@ -169,7 +163,7 @@ describe("QueuePool (SPEC P1, P2)", () => {
   });
 
   it("await using returns the connection at the end of the block", async () => {
-    const { pool } = makePool({ poolSize: 2 });
+    const { pool } = fakeQueuePool({ poolSize: 2 });
     {
       await using c = await pool.connect();
       assert.equal(c.isValid, true);
