@@ -25,25 +25,8 @@
  *   statement finishes on the server (integration test).
  */
 
-/**
- * Node socket error codes meaning the TCP connection failed or was cut. Sources: Node.js
- * "Common system errors" (errors.md: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT), libuv's
- * error list (docs.libuv.org errors.html, UV_E*: the rest). MariaDB closing an idle session
- * at wait_timeout shows up as ECONNRESET (integration test).
- */
-const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNRESET", // peer reset the connection (wait_timeout on MariaDB, server killed)
-  "EPIPE", // wrote to a socket the peer has closed
-  "ECONNREFUSED", // nothing listens: server down or restarting
-  "ECONNABORTED", // connection aborted locally
-  "ETIMEDOUT", // connect timeout (mysql2 _handleTimeoutError), or TCP keepalive gave up
-  "ENOTCONN", // socket is not connected
-  "EHOSTUNREACH", // no route to host
-  "EHOSTDOWN", // host is down
-  "ENETUNREACH", // network unreachable
-  "ENETDOWN", // network is down
-  "ENETRESET", // connection dropped by network reset
-]);
+import { errorChain, field } from "../shared/error-chain.js";
+import { SOCKET_ERROR_CODES } from "../shared/socket-errors.js";
 
 /** mysql2's own error codes for a lost connection. */
 const MYSQL2_DISCONNECT_CODES: ReadonlySet<string> = new Set([
@@ -115,23 +98,4 @@ function errorNumber(err: object): number | undefined {
   if (typeof errno === "number" && errno > 0) return errno; // Node socket errnos are negative
   const code = field(err, "code");
   return typeof code === "number" ? code : undefined;
-}
-
-/** The error, then what it wraps (`cause`, `orig`, AggregateError `errors`), a few levels deep. */
-function errorChain(err: unknown): object[] {
-  const seen = new Set<object>();
-  const pending: unknown[] = [err];
-  while (pending.length > 0 && seen.size < 16) {
-    const next = pending.shift();
-    if (typeof next !== "object" || next === null || seen.has(next)) continue;
-    seen.add(next);
-    pending.push(field(next, "cause"), field(next, "orig"));
-    const inner = field(next, "errors");
-    if (Array.isArray(inner)) pending.push(...inner);
-  }
-  return [...seen];
-}
-
-function field(obj: object, key: string): unknown {
-  return (obj as Record<string, unknown>)[key];
 }

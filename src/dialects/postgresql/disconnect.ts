@@ -20,28 +20,9 @@
  *   the slow one is done.
  */
 
-/**
- * Node socket error codes meaning the TCP connection failed or was cut. Sources: Node.js
- * "Common system errors" (errors.md: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT), libuv's
- * error list (docs.libuv.org errors.html, UV_E*: the rest), and Node's stream errors
- * (errors.md: ERR_STREAM_DESTROYED, ERR_STREAM_WRITE_AFTER_END) for writes to a socket that
- * is already closed.
- */
-const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
-  "ECONNRESET", // peer reset the connection (server killed, idle timeout through a proxy)
-  "EPIPE", // wrote to a socket the peer has closed
-  "ECONNREFUSED", // nothing listens: server down or restarting
-  "ECONNABORTED", // connection aborted locally
-  "ETIMEDOUT", // connect timeout, or TCP keepalive gave up on a dead peer
-  "ENOTCONN", // socket is not connected
-  "EHOSTUNREACH", // no route to host
-  "EHOSTDOWN", // host is down
-  "ENETUNREACH", // network unreachable
-  "ENETDOWN", // network is down
-  "ENETRESET", // connection dropped by network reset
-  "ERR_STREAM_DESTROYED", // write on a destroyed socket
-  "ERR_STREAM_WRITE_AFTER_END", // write after the socket was ended
-]);
+import { errorChain, stringField } from "../shared/error-chain.js";
+import { SOCKET_ERROR_CODES } from "../shared/socket-errors.js";
+
 
 /**
  * SQLSTATEs after which the server has closed (or refuses) the session. Source: PostgreSQL
@@ -127,28 +108,4 @@ function isDisconnectServerError(err: object, sqlstate: string): boolean {
   if (DISCONNECT_SQLSTATES.has(sqlstate)) return true;
   const severity = stringField(err, "severity");
   return severity !== undefined && SESSION_ENDING_SEVERITIES.has(severity);
-}
-
-/** The error, then what it wraps (`cause`, `orig`, AggregateError `errors`), a few levels deep. */
-function errorChain(err: unknown): object[] {
-  const seen = new Set<object>();
-  const pending: unknown[] = [err];
-  while (pending.length > 0 && seen.size < 16) {
-    const next = pending.shift();
-    if (typeof next !== "object" || next === null || seen.has(next)) continue;
-    seen.add(next);
-    pending.push(field(next, "cause"), field(next, "orig"));
-    const inner = field(next, "errors");
-    if (Array.isArray(inner)) pending.push(...inner);
-  }
-  return [...seen];
-}
-
-function field(obj: object, key: string): unknown {
-  return (obj as Record<string, unknown>)[key];
-}
-
-function stringField(obj: object, key: string): string | undefined {
-  const value = field(obj, key);
-  return typeof value === "string" ? value : undefined;
 }
