@@ -71,3 +71,130 @@ export class PendingRollbackError extends InvalidRequestError {
     super(message, { ...options, code: "PENDING_ROLLBACK" });
   }
 }
+
+/** Raised when a statement could not be compiled or its parameters are wrong (nothing was sent). */
+export class StatementError extends InvalidRequestError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: "STATEMENT_ERROR" });
+  }
+}
+
+/** An illegal transition of a transaction or session state machine. */
+export class IllegalStateChangeError extends InvalidRequestError {
+  constructor(message: string) {
+    super(message, { code: "ILLEGAL_STATE_CHANGE" });
+  }
+}
+
+export class NoResultFound extends InvalidRequestError {
+  constructor(message = "No row was found when one was required.") {
+    super(message, { code: "NO_RESULT_FOUND" });
+  }
+}
+
+export class MultipleResultsFound extends InvalidRequestError {
+  constructor(message = "Multiple rows were found when exactly one was required.") {
+    super(message, { code: "MULTIPLE_RESULTS_FOUND" });
+  }
+}
+
+/** The DB-API error kinds (PEP 249), which every dialect maps its server's codes onto. */
+export type DBAPIErrorKind =
+  | "InterfaceError"
+  | "DatabaseError"
+  | "DataError"
+  | "OperationalError"
+  | "IntegrityError"
+  | "InternalError"
+  | "ProgrammingError"
+  | "NotSupportedError";
+
+export interface DBAPIErrorDetails {
+  /** The driver's own error. */
+  orig: unknown;
+  /** The SQL as sent. */
+  statement: string | undefined;
+  /** The parameters, unless the engine hides them (hideParameters). */
+  parameters: unknown;
+  /** The disconnect made the pool discard the connection (SPEC P14). */
+  connectionInvalidated: boolean;
+  /** Whether parameters were withheld from the error. */
+  hideParameters: boolean;
+}
+
+/**
+ * A driver error, wrapped (SQLAlchemy `DBAPIError`): the driver's error is `orig`, with the
+ * statement and its parameters, and `connectionInvalidated` when it was a disconnect.
+ */
+export class DBAPIError extends AthanorError {
+  readonly orig: unknown;
+  readonly statement: string | undefined;
+  readonly parameters: unknown;
+  readonly connectionInvalidated: boolean;
+  /** The server's own code: SQLSTATE, MySQL errno, SQLite result code name, if any. */
+  readonly driverCode: string | number | undefined;
+
+  constructor(message: string, details: DBAPIErrorDetails, code = "DBAPI_ERROR") {
+    super(message, { cause: details.orig, code });
+    this.orig = details.orig;
+    this.statement = details.statement;
+    this.parameters = details.hideParameters ? undefined : details.parameters;
+    this.connectionInvalidated = details.connectionInvalidated;
+    const origCode = (details.orig as { code?: unknown } | null)?.code;
+    const origErrno = (details.orig as { errno?: unknown } | null)?.errno;
+    this.driverCode =
+      typeof origErrno === "number" && origErrno > 0 ? origErrno : typeof origCode === "string" || typeof origCode === "number" ? origCode : undefined;
+  }
+}
+
+export class InterfaceError extends DBAPIError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "INTERFACE_ERROR");
+  }
+}
+export class DatabaseError extends DBAPIError {
+  constructor(message: string, details: DBAPIErrorDetails, code = "DATABASE_ERROR") {
+    super(message, details, code);
+  }
+}
+export class DataError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "DATA_ERROR");
+  }
+}
+export class OperationalError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "OPERATIONAL_ERROR");
+  }
+}
+export class IntegrityError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "INTEGRITY_ERROR");
+  }
+}
+export class InternalError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "INTERNAL_ERROR");
+  }
+}
+export class ProgrammingError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "PROGRAMMING_ERROR");
+  }
+}
+export class NotSupportedError extends DatabaseError {
+  constructor(message: string, details: DBAPIErrorDetails) {
+    super(message, details, "NOT_SUPPORTED_ERROR");
+  }
+}
+
+export const DBAPI_ERROR_CLASSES: Record<DBAPIErrorKind, new (message: string, details: DBAPIErrorDetails) => DBAPIError> = {
+  InterfaceError,
+  DatabaseError,
+  DataError,
+  OperationalError,
+  IntegrityError,
+  InternalError,
+  ProgrammingError,
+  NotSupportedError,
+};
