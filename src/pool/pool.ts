@@ -3,6 +3,7 @@ import { ArgumentError, ConnectTimeoutError, DisconnectionError, PoolTimeoutErro
 import { logDebug, logInfo, type Logger } from "../log.js";
 import { ConnectionRecord } from "./connection-record.js";
 import { errorText, PoolEvents } from "./events.js";
+import { coarseNow } from "./coarse-clock.js";
 import { LeakTracker } from "./leak-tracker.js";
 import {
   checkDuration,
@@ -139,7 +140,10 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
           if (this.fastCheckout && this.isReady(got)) return Promise.resolve(this.handOut(got, stack));
           return this.prepare(got, this.request(undefined, stack));
         }
-        return got.then((record) => this.prepare(record, this.request(undefined, stack)));
+        // A waiter served by a returned connection takes the same fast path.
+        return got.then((record) =>
+          this.fastCheckout && this.isReady(record) ? this.handOut(record, stack) : this.prepare(record, this.request(undefined, stack)),
+        );
       }
       return this.connectWith(options, stack);
     } catch (err) {
@@ -400,7 +404,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   private handOut(record: ConnectionRecord<C>, stack: string | undefined): PooledConnection<C> {
     record.state = "checkedOut";
-    record.checkedOutAt = Date.now();
+    record.checkedOutAt = coarseNow();
     record.checkoutSerial++;
     record.leakWarned = false;
     record.checkoutStack = stack;
