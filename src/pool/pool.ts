@@ -2,7 +2,8 @@ import process from "node:process";
 import { ArgumentError, ConnectTimeoutError, DisconnectionError, PoolTimeoutError } from "../errors.js";
 import { logDebug, logInfo, type Logger } from "../log.js";
 import { ConnectionRecord } from "./connection-record.js";
-import { errorText, PoolEvents } from "./events.js";
+import { errorText } from "../events.js";
+import { PoolEvents } from "./events.js";
 import { coarseNow } from "./coarse-clock.js";
 import { LeakTracker } from "./leak-tracker.js";
 import {
