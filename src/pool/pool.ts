@@ -432,7 +432,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
   // ---- return, invalidation, detach (called by the proxy) ---------------------------------
 
   /** The proxy was closed: reset the connection and give the record back. */
-  returnRecord(record: ConnectionRecord<C>): Promise<void> {
+  returnRecord(record: ConnectionRecord<C>, transactionWasReset = false): Promise<void> {
     if (this.sharesConnections) {
       record.holders--;
       if (record.holders > 0) return RESOLVED;
@@ -447,7 +447,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
         return this.closeDriverConnection(conn, record, "close").then(() => this.finishCheckin(record));
       }
       const mode = this.settings.resetOnReturn;
-      if (mode !== "none") {
+      if (mode !== "none" && !transactionWasReset) {
         if (this.listensReset) return this.resetWithListeners(record, conn, mode);
         let pending: Promise<void> | void;
         try {

@@ -3,7 +3,7 @@ import type { ConnectionRecord } from "./connection-record.js";
 
 /** What a proxy needs from its pool; implemented by Pool. */
 export interface ProxyHost<C> {
-  returnRecord(record: ConnectionRecord<C>): Promise<void>;
+  returnRecord(record: ConnectionRecord<C>, transactionWasReset?: boolean): Promise<void>;
   invalidateRecord(record: ConnectionRecord<C>, error: unknown, soft: boolean): Promise<void>;
   detachRecord(record: ConnectionRecord<C>): Promise<void>;
   closeDetached(record: ConnectionRecord<C>): Promise<void>;
@@ -56,12 +56,16 @@ export class PooledConnection<C> {
     return this.isDetached;
   }
 
-  /** Return the connection to the pool (a detached one is really closed). Safe to call twice. */
-  close(): Promise<void> {
+  /**
+   * Return the connection to the pool (a detached one is really closed). Safe to call twice.
+   * `transactionWasReset`: the caller has just committed or rolled back and nothing is open,
+   * so the pool may skip its own reset round trip (SQLAlchemy's `transaction_was_reset`).
+   */
+  close(options?: { transactionWasReset?: boolean }): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.isClosed = true;
     if (this.isDetached) return this.host.closeDetached(this.record);
-    return this.host.returnRecord(this.record);
+    return this.host.returnRecord(this.record, options?.transactionWasReset === true);
   }
 
   /**

@@ -11,7 +11,8 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { ArgumentError } from "../../errors.js";
-import type { DatabaseUrl, QueryValue } from "../../url.js";
+import type { DatabaseUrl } from "../../url.js";
+import { choiceQueryOption, nonNegativeIntegerQueryOption, rejectUnknownQueryOptions } from "../shared/query-options.js";
 import type { SqliteOpenOptions } from "./driver.js";
 
 export const SQLITE_MEMORY = ":memory:";
@@ -23,11 +24,18 @@ export interface SqliteConnectPlan {
   options: SqliteOpenOptions;
 }
 
-/** Query options a sqlite:// URL may carry. */
-const QUERY_OPTIONS: Readonly<Record<string, string>> = {
-  mode: "ro (read-only), rw (read-write, the file must exist) or rwc (read-write-create, the default); as in SQLite URI filenames",
-  timeout: "busy timeout in milliseconds: how long to wait for a lock held by another connection (default 5000)",
-};
+/**
+ * Query options a sqlite:// URL may carry:
+ * - mode: ro (read-only), rw (read-write; the file must exist) or rwc (read-write-create, the
+ *   default), named as in SQLite URI filenames (sqlite.org/uri.html); better-sqlite3 is built
+ *   with SQLITE_USE_URI=0, so they map to its `readonly` / `fileMustExist` options.
+ * - timeout: the busy timeout in milliseconds, how long a statement waits for a lock another
+ *   connection holds (better-sqlite3 `timeout`, default 5000). SQLAlchemy's pysqlite takes
+ *   `timeout` in seconds, Python's unit; athanor speaks milliseconds everywhere.
+ */
+const QUERY_OPTIONS = ["mode", "timeout"] as const;
+
+const MODES = ["ro", "rw", "rwc"] as const;
 
 export function isSqliteMemoryUrl(url: DatabaseUrl): boolean {
   return url.database === undefined || url.database === "" || url.database === SQLITE_MEMORY;
@@ -35,22 +43,13 @@ export function isSqliteMemoryUrl(url: DatabaseUrl): boolean {
 
 export function sqliteConnectPlan(url: DatabaseUrl, connectArgs: Readonly<Record<string, unknown>>): SqliteConnectPlan {
   rejectServerParts(url);
-  const unknown = Object.keys(url.query).filter((key) => !Object.hasOwn(QUERY_OPTIONS, key));
-  if (unknown.length > 0) {
-    throw new ArgumentError(
-      `Unknown sqlite URL option(s) ${unknown.map((k) => `'${k}'`).join(", ")}. Supported: ` +
-        Object.entries(QUERY_OPTIONS)
-          .map(([k, what]) => `${k} (${what})`)
-          .join("; ") +
-        ". Pass other better-sqlite3 options through createEngine({ connectArgs }).",
-    );
-  }
+  rejectUnknownQueryOptions(url, QUERY_OPTIONS, "sqlite");
   const memory = isSqliteMemoryUrl(url);
   const options: SqliteOpenOptions = {};
-  const mode = single(url.query.mode, "mode");
+  const mode = choiceQueryOption(url, "mode", MODES);
   if (mode !== undefined) Object.assign(options, modeOptions(mode, memory));
-  const timeout = single(url.query.timeout, "timeout");
-  if (timeout !== undefined) options.timeout = parseTimeout(timeout);
+  const timeout = nonNegativeIntegerQueryOption(url, "timeout", "milliseconds");
+  if (timeout !== undefined) options.timeout = timeout;
   const database = url.database as string;
   return {
     filename: memory ? SQLITE_MEMORY : isAbsolute(database) ? database : resolve(database),
@@ -68,31 +67,11 @@ function rejectServerParts(url: DatabaseUrl): void {
   );
 }
 
-function single(value: QueryValue | undefined, key: string): string | undefined {
-  if (value === undefined || typeof value === "string") return value;
-  throw new ArgumentError(`The sqlite URL option '${key}' is given ${value.length} times; give it once.`);
-}
-
-function modeOptions(mode: string, memory: boolean): SqliteOpenOptions {
+function modeOptions(mode: (typeof MODES)[number], memory: boolean): SqliteOpenOptions {
   if (memory && mode !== "rwc") {
     throw new ArgumentError(`mode=${mode} needs a database file; an in-memory SQLite database is always read-write-create.`);
   }
-  switch (mode) {
-    case "ro":
-      return { readonly: true };
-    case "rw":
-      return { fileMustExist: true };
-    case "rwc":
-      return {};
-    default:
-      throw new ArgumentError(`Invalid sqlite URL option mode=${mode}; use ro, rw or rwc.`);
-  }
-}
-
-function parseTimeout(text: string): number {
-  const ms = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms)) {
-    throw new ArgumentError(`Invalid sqlite URL option timeout=${text}; give the busy timeout as whole milliseconds, e.g. timeout=5000.`);
-  }
-  return ms;
+  if (mode === "ro") return { readonly: true };
+  if (mode === "rw") return { fileMustExist: true };
+  return {};
 }

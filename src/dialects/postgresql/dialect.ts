@@ -1,0 +1,135 @@
+/**
+ * PostgreSQL through `pg` (node-postgres): SPEC E1, E3, E5, E7, E9, E12. The engine's
+ * contract is src/engine/interfaces.ts; the pool half (rollback, commit, close, ping,
+ * isDisconnect) is pg-pool-dialect.ts.
+ */
+import type {
+  ConnectOptions,
+  DefaultPool,
+  Dialect,
+  DialectCapabilities,
+  DriverCursor,
+  DriverResult,
+} from "../../engine/interfaces.js";
+import type { DBAPIErrorKind } from "../../errors.js";
+import type { ParamStyle } from "../../sql/text.js";
+import type { DatabaseUrl } from "../../url.js";
+import { checkIsolationLevel, parseReportedIsolationLevel, SQL_ISOLATION_LEVELS, type ServerIsolationLevel } from "../shared/isolation.js";
+import { quoteDoubleQuoted } from "../shared/quote-identifier.js";
+import { classifyPgError } from "./classify-error.js";
+import { planPgConnect } from "./connect-config.js";
+import { openPgCursor } from "./cursor.js";
+import { openPgClient, type PgArrayResult, type PgClient } from "./pg-driver.js";
+import { createPgPoolDialect, type PgPoolDialect, type PgPoolDialectOptions } from "./pg-pool-dialect.js";
+
+export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
+  returning: true,
+  savepoints: true,
+  serverSideCursors: true,
+  // The Bind message carries the parameter count as an Int16 (PostgreSQL manual, "Message
+  // Formats", Bind); the server and libpq cap it at 65535 ("number of parameters must be
+  // between 0 and 65535", libpq fe-exec.c PQ_QUERY_PARAM_MAX_LIMIT). Integration test: 65535
+  // parameters run, 65536 fail.
+  maxBindParameters: 65_535,
+  isolationLevels: SQL_ISOLATION_LEVELS,
+});
+
+export type PostgresqlDialectOptions = PgPoolDialectOptions;
+
+export class PostgresqlDialect implements Dialect<PgClient> {
+  readonly name = "postgresql";
+  readonly driver = "pg";
+  /** $1, $2, ...: pg sends them to the server with the extended protocol. */
+  readonly paramStyle: ParamStyle = "numeric_dollar";
+  /** standard_conforming_strings is on by default since PostgreSQL 9.1: '\' is an ordinary character. */
+  readonly backslashEscapes = false;
+  readonly capabilities: DialectCapabilities = POSTGRESQL_CAPABILITIES;
+  readonly #pool: PgPoolDialect;
+
+  constructor(options: PostgresqlDialectOptions = {}) {
+    this.#pool = createPgPoolDialect(options);
+  }
+
+  // The pool's half (SPEC P9, P13, P14): pg-pool-dialect.ts.
+  rollback(conn: PgClient): Promise<void> {
+    return this.#pool.rollback(conn);
+  }
+  commit(conn: PgClient): Promise<void> {
+    return this.#pool.commit(conn);
+  }
+  close(conn: PgClient): Promise<void> {
+    return this.#pool.close(conn);
+  }
+  ping(conn: PgClient): Promise<void> {
+    return this.#pool.ping(conn);
+  }
+  isDisconnect(err: unknown, conn?: PgClient): boolean {
+    return this.#pool.isDisconnect(err, conn);
+  }
+
+  defaultPool(_url: DatabaseUrl): DefaultPool {
+    return { kind: "queue" };
+  }
+
+  createConnector(url: DatabaseUrl, options: ConnectOptions): () => Promise<PgClient> {
+    const plan = planPgConnect(url, options);
+    return async () => openPgClient(await plan.build());
+  }
+
+  async execute(conn: PgClient, sql: string, params: readonly unknown[]): Promise<DriverResult> {
+    const outcome = await conn.query({ text: sql, values: [...params], rowMode: "array" });
+    // Several statements in one text (simple protocol, no parameters) give one Result each;
+    // the last is the statement's answer, as with psycopg2's cursor after execute().
+    const result: PgArrayResult | undefined = Array.isArray(outcome) ? outcome[outcome.length - 1] : outcome;
+    if (result === undefined) return { columns: [], rows: [], rowCount: -1 };
+    return {
+      columns: result.fields.map((f) => f.name),
+      rows: result.rows,
+      rowCount: result.rowCount ?? -1,
+    };
+  }
+
+  openCursor(conn: PgClient, sql: string, params: readonly unknown[], context: { inTransaction: boolean }): Promise<DriverCursor> {
+    return openPgCursor(conn, sql, params, context.inTransaction);
+  }
+
+  beginSql(): string {
+    return "BEGIN";
+  }
+  savepointSql(name: string): string {
+    return `SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+  releaseSavepointSql(name: string): string {
+    return `RELEASE SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+  rollbackToSavepointSql(name: string): string {
+    return `ROLLBACK TO SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+
+  /**
+   * The session default, so it holds for every later transaction on the connection
+   * (SQLAlchemy's psycopg2 dialect sets the level on the connection the same way).
+   */
+  isolationLevelSql(level: ServerIsolationLevel): string {
+    return `SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ${checkIsolationLevel(level, SQL_ISOLATION_LEVELS)}`;
+  }
+
+  /** SHOW transaction_isolation answers in lower case: "read committed". */
+  async getIsolationLevel(conn: PgClient): Promise<ServerIsolationLevel> {
+    const result = await this.execute(conn, "SHOW transaction_isolation", []);
+    return parseReportedIsolationLevel(result.rows[0]?.[0]);
+  }
+
+  classifyError(err: unknown): DBAPIErrorKind {
+    return classifyPgError(err);
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteDoubleQuoted(name);
+  }
+}
+
+/** A PostgreSQL dialect; one per engine is fine, and so is sharing one (it keeps no per-server state). */
+export function createPostgresqlDialect(options: PostgresqlDialectOptions = {}): PostgresqlDialect {
+  return new PostgresqlDialect(options);
+}

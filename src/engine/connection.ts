@@ -1,0 +1,564 @@
+import {
+  ArgumentError,
+  InvalidRequestError,
+  PendingRollbackError,
+  ResourceClosedError,
+} from "../errors.js";
+import { logInfo } from "../log.js";
+import type { PooledConnection } from "../pool/pooled-connection.js";
+import { isTextClause, type TextClause } from "../sql/text.js";
+import { AsyncResult } from "./async-result.js";
+import type { EngineCore } from "./engine-core.js";
+import { funnelDriverError } from "./error-funnel.js";
+import { batchSql, insertTemplate, rowsPerBatch } from "./insert-many-values.js";
+import type { DriverResult, IsolationLevel } from "./interfaces.js";
+import { Result } from "./result.js";
+import { NestedTransaction, Transaction, type TransactionHost } from "./transaction.js";
+
+export type Params = Record<string, unknown>;
+
+export interface StreamOptions {
+  /** Rows fetched from the server per round trip. Default 1000. */
+  yieldPer?: number;
+}
+
+/** Where the per-driver-connection default isolation level is remembered (proxy.info). */
+const DEFAULT_ISOLATION_KEY = "athanor.defaultIsolationLevel";
+
+/**
+ * A connection from the engine's pool with explicit transactions (SQLAlchemy 2.0
+ * `Connection`): the first statement begins a transaction ("autobegin"); `commit()` and
+ * `rollback()` end it ("commit as you go"); `close()` (or leaving an `await using` block)
+ * rolls back what was not committed and returns the connection to the pool.
+ *
+ * One flow of work at a time: a second call while one is running is refused instead of
+ * interleaving two flows on one driver connection.
+ */
+export class Connection<C = unknown> implements TransactionHost {
+  #proxy: PooledConnection<C> | null;
+  #closed = false;
+  #root: Transaction | null = null;
+  #savepoints: NestedTransaction[] = [];
+  #savepointCounter = 0;
+  /** E8: the disconnect that killed the transaction; set until rollback(). */
+  #lostTransaction: unknown = undefined;
+  #autocommit: boolean;
+  #isolationChanged = false;
+  #busy: string | undefined = undefined;
+  #stream: AsyncResult | undefined = undefined;
+  /**
+   * Something ran since the last COMMIT/ROLLBACK. When false at close, the pool may skip its
+   * reset round trip: nothing can be open (in AUTOCOMMIT mode it stays true, to be safe).
+   */
+  #dirty = false;
+
+  /** @internal Use engine.connect(). */
+  constructor(
+    private readonly engine: EngineCore<C>,
+    proxy: PooledConnection<C>,
+  ) {
+    this.#proxy = proxy;
+    this.#autocommit = engine.isolationLevel === "AUTOCOMMIT";
+  }
+
+  /** The pooled connection's info record: lives as long as the driver connection. */
+  get info(): Record<string, unknown> {
+    return this.#proxyOrThrow().info;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The driver connection was lost (and not yet replaced). */
+  get invalidated(): boolean {
+    return !this.#closed && this.#proxy === null;
+  }
+
+  /** A transaction is open (begun explicitly or by the first statement). */
+  get inTransaction(): boolean {
+    return this.#root !== null;
+  }
+
+  /** The driver's own connection object (checks one out again after an invalidation). */
+  async driverConnection(): Promise<C> {
+    this.#assertUsable("get the driver connection");
+    return (await this.#ensureProxy()).dbapiConnection;
+  }
+
+  /** Run a statement; an array of parameter sets runs it once per set (executemany). */
+  async execute<T extends object = Record<string, unknown>>(statement: TextClause, params?: Params | readonly Params[]): Promise<Result<T>> {
+    return this.#exclusive("execute", async () => {
+      const clause = checkStatement(statement);
+      if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[])) as Result<T>;
+      const { sql, values } = this.#compile(clause, params as Params | undefined);
+      await this.#autobegin();
+      return (await this.#run(sql, values)) as Result<T>;
+    });
+  }
+
+  /**
+   * Read a large result in batches through a server-side cursor (PostgreSQL DECLARE/FETCH,
+   * mysql2 streaming, SQLite iterate): memory stays flat. Until the stream is closed (or
+   * the loop ends, or breaks) the connection runs nothing else.
+   */
+  async stream<T extends object = Record<string, unknown>>(
+    statement: TextClause,
+    params?: Params,
+    options: StreamOptions = {},
+  ): Promise<AsyncResult<T>> {
+    const yieldPer = options.yieldPer ?? 1000;
+    if (!Number.isInteger(yieldPer) || yieldPer < 1) throw new ArgumentError(`yieldPer must be a positive integer; got ${String(yieldPer)}.`);
+    return this.#exclusive("stream", async () => {
+      const clause = checkStatement(statement);
+      const { sql, values } = this.#compile(clause, params);
+      await this.#autobegin();
+      const proxy = await this.#ensureProxy();
+      const dbapi = proxy.dbapiConnection;
+      await this.#beforeExecute(sql, values);
+      this.#dirty = true;
+      let cursor;
+      try {
+        cursor = await this.engine.dialect.openCursor(dbapi, sql, values, { inTransaction: this.#root !== null });
+      } catch (err) {
+        throw await this.#failed(err, sql, values);
+      }
+      const result = new AsyncResult<T>(cursor, yieldPer, {
+        onError: (err) => this.#failed(err, sql, values),
+        onClose: () => {
+          this.#stream = undefined;
+        },
+      });
+      this.#stream = result as AsyncResult;
+      return result;
+    });
+  }
+
+  /** Begin the outermost transaction explicitly; an error if one is already open. */
+  async begin(): Promise<Transaction> {
+    return this.#exclusive("begin", async () => {
+      if (this.#root !== null) {
+        throw new InvalidRequestError(
+          "A transaction is already begun on this Connection (explicitly, or by its first statement). " +
+            "Commit or roll it back first, or use conn.beginNested() for a SAVEPOINT.",
+          { code: "TRANSACTION_ALREADY_BEGUN" },
+        );
+      }
+      return this.#beginRoot(true);
+    });
+  }
+
+  /** A SAVEPOINT inside the current transaction (begun first if needed). */
+  async beginNested(): Promise<NestedTransaction> {
+    return this.#exclusive("beginNested", async () => {
+      if (!this.engine.dialect.capabilities.savepoints) {
+        throw new InvalidRequestError(`${this.engine.dialect.name} does not support savepoints.`);
+      }
+      if (this.#autocommit) {
+        throw new InvalidRequestError("Savepoints need a transaction, and this Connection is in AUTOCOMMIT mode.");
+      }
+      await this.#autobegin();
+      const name = `athanor_sp_${++this.#savepointCounter}`;
+      await this.#runControl(this.engine.dialect.savepointSql(name));
+      const nested = new NestedTransaction(this, name);
+      this.#savepoints.push(nested);
+      await this.engine.events.emitReported(this.engine.logger, "savepoint", this as Connection, name);
+      return nested;
+    });
+  }
+
+  /** Commit the current transaction, if any ("commit as you go"). */
+  async commit(): Promise<void> {
+    return this.#exclusive("commit", async () => {
+      if (this.#root !== null) await this.#endRoot(this.#root, "commit");
+    });
+  }
+
+  /** Roll back the current transaction, if any; also clears a lost transaction (E8). */
+  async rollback(): Promise<void> {
+    return this.#exclusive("rollback", async () => {
+      if (this.#root !== null) await this.#endRoot(this.#root, "rollback");
+    });
+  }
+
+  /**
+   * Set this connection's isolation level ("AUTOCOMMIT" included) until it is closed; the
+   * pool gets it back at the engine's level. Only between transactions.
+   */
+  async setIsolationLevel(level: IsolationLevel): Promise<void> {
+    return this.#exclusive("setIsolationLevel", async () => {
+      if (this.#root !== null) {
+        throw new InvalidRequestError("Can't change the isolation level inside a transaction; commit or roll back first.");
+      }
+      this.engine.checkIsolationLevel(level);
+      const proxy = await this.#ensureProxy();
+      await this.#rememberDefaultIsolation(proxy);
+      if (level === "AUTOCOMMIT") {
+        this.#autocommit = true;
+      } else {
+        await this.#runControl(this.engine.dialect.isolationLevelSql(level));
+        this.#autocommit = false;
+      }
+      this.#isolationChanged = true;
+    });
+  }
+
+  /** The isolation level in effect ("AUTOCOMMIT" when statements commit by themselves). */
+  async getIsolationLevel(): Promise<IsolationLevel> {
+    if (this.#autocommit) return "AUTOCOMMIT";
+    return this.#exclusive("getIsolationLevel", async () => {
+      const proxy = await this.#ensureProxy();
+      return this.engine.dialect.getIsolationLevel(proxy.dbapiConnection);
+    });
+  }
+
+  /** Roll back what was not committed and return the connection to the pool. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#stream !== undefined) await this.#stream.close();
+    if (this.#busy !== undefined) {
+      throw new InvalidRequestError(`Can't close this Connection while ${this.#busy}() is running; await it first.`);
+    }
+    this.#closed = true;
+    const proxy = this.#proxy;
+    this.#proxy = null;
+    let clean = true;
+    try {
+      if (this.#root !== null && this.#lostTransaction === undefined && proxy !== null) {
+        await this.#endRootOn(proxy, this.#root, "rollback");
+      }
+      if (this.#isolationChanged && proxy?.isValid === true) await this.#restoreIsolation(proxy);
+    } catch {
+      clean = false; // the pool's own reset (or invalidation) deals with it
+    } finally {
+      this.#root = null;
+      this.#savepoints = [];
+      this.#lostTransaction = undefined;
+      await proxy?.close({ transactionWasReset: clean && !this.#dirty });
+    }
+  }
+
+  /** Discard the driver connection now (SQLAlchemy `Connection.invalidate`); the next statement gets a new one. */
+  async invalidate(error?: unknown): Promise<void> {
+    if (this.#closed) return;
+    const proxy = this.#proxy;
+    this.#proxy = null;
+    if (proxy !== null) await proxy.invalidate(error);
+    if (this.#root !== null) this.#lostTransaction = error ?? new Error("the connection was invalidated");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- transactions (TransactionHost) ------------------------------------------------------
+
+  /** @internal */
+  async commitRoot(tx: Transaction): Promise<void> {
+    return this.#exclusive("commit", () => this.#endRoot(tx, "commit"));
+  }
+
+  /** @internal */
+  async rollbackRoot(tx: Transaction): Promise<void> {
+    return this.#exclusive("rollback", () => this.#endRoot(tx, "rollback"));
+  }
+
+  /** @internal */
+  async releaseSavepoint(sp: NestedTransaction): Promise<void> {
+    return this.#exclusive("commit", async () => {
+      this.#assertNoLostTransaction();
+      await this.#runControl(this.engine.dialect.releaseSavepointSql(sp.name));
+      this.#endSavepointsFrom(sp, "committed");
+      await this.engine.events.emitReported(this.engine.logger, "releaseSavepoint", this as Connection, sp.name);
+    });
+  }
+
+  /** @internal */
+  async rollbackToSavepoint(sp: NestedTransaction): Promise<void> {
+    return this.#exclusive("rollback", async () => {
+      this.#assertNoLostTransaction();
+      await this.#runControl(this.engine.dialect.rollbackToSavepointSql(sp.name));
+      this.#endSavepointsFrom(sp, "rolledBack");
+      await this.engine.events.emitReported(this.engine.logger, "rollbackSavepoint", this as Connection, sp.name);
+    });
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  async #beginRoot(explicit: boolean): Promise<Transaction> {
+    this.#assertNoLostTransaction();
+    await this.#ensureProxy();
+    if (!this.#autocommit) await this.#runControl(this.engine.dialect.beginSql(), explicit ? undefined : "BEGIN (implicit)");
+    const tx = new Transaction(this, explicit);
+    this.#root = tx;
+    await this.engine.events.emitReported(this.engine.logger, "begin", this as Connection);
+    return tx;
+  }
+
+  async #autobegin(): Promise<void> {
+    this.#assertNoLostTransaction();
+    if (this.#root === null && !this.#autocommit) await this.#beginRoot(false);
+  }
+
+  async #endRoot(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    if (this.#root !== tx) return; // already ended by the connection (commit() vs tx.commit())
+    if (this.#lostTransaction !== undefined) {
+      if (how === "commit") this.#assertNoLostTransaction();
+      // E8: the transaction died with its connection; rolling back only clears the state.
+      this.#lostTransaction = undefined;
+      this.#finishRoot(tx, "rolledBack");
+      return;
+    }
+    const proxy = this.#proxy;
+    if (proxy === null) {
+      this.#finishRoot(tx, how === "commit" ? "committed" : "rolledBack");
+      return;
+    }
+    await this.#endRootOn(proxy, tx, how);
+  }
+
+  async #endRootOn(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    if (!this.#autocommit) {
+      try {
+        await this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
+        await (how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection));
+      } catch (err) {
+        if (how === "rollback") this.#finishRoot(tx, "rolledBack");
+        throw await this.#failed(err, how.toUpperCase(), undefined);
+      }
+    }
+    this.#finishRoot(tx, how === "commit" ? "committed" : "rolledBack");
+    if (!this.#autocommit) this.#dirty = false;
+    await this.engine.events.emitReported(this.engine.logger, how, this as Connection);
+  }
+
+  #finishRoot(tx: Transaction, state: "committed" | "rolledBack"): void {
+    tx.end(state);
+    for (const sp of this.#savepoints) sp.end("deactivated");
+    this.#savepoints = [];
+    this.#root = null;
+  }
+
+  #endSavepointsFrom(sp: NestedTransaction, state: "committed" | "rolledBack"): void {
+    const index = this.#savepoints.indexOf(sp);
+    if (index < 0) return;
+    for (const inner of this.#savepoints.slice(index + 1)) inner.end("deactivated");
+    sp.end(state);
+    this.#savepoints = this.#savepoints.slice(0, index);
+  }
+
+  async #executeMany(clause: TextClause, paramSets: readonly Params[]): Promise<Result> {
+    if (paramSets.length === 0) throw new ArgumentError("executemany needs at least one parameter set; got an empty array.");
+    const dialect = this.engine.dialect;
+    const style = dialect.paramStyle;
+    const options = { backslashEscapes: dialect.backslashEscapes };
+    // Check every set before anything is sent: a bad 9 000th row must not leave 8 999 inserted.
+    const valueLists = paramSets.map((set, index) => {
+      try {
+        return clause.values(style, set, options);
+      } catch (err) {
+        throw new ArgumentError(`Parameter set ${index} of ${paramSets.length}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+    await this.#autobegin();
+    const template = insertTemplate(clause, dialect.backslashEscapes);
+    if (template === undefined) {
+      const { sql } = clause.compile(style, options);
+      let total = 0;
+      let last: Result | undefined;
+      for (const values of valueLists) {
+        last = await this.#run(sql, values);
+        total += Math.max(0, last.rowCount);
+      }
+      return new Result([], [], total, last?.lastInsertId);
+    }
+    const compiled = clause.compile(style, options);
+    const perBatch = rowsPerBatch(template, dialect.capabilities.maxBindParameters);
+    const sqlByRows = new Map<number, string>();
+    let columns: string[] = [];
+    const rows: unknown[][] = [];
+    let total = 0;
+    let lastInsertId: number | bigint | undefined;
+    for (let start = 0; start < valueLists.length; start += perBatch) {
+      const chunk = valueLists.slice(start, start + perBatch);
+      let sql = sqlByRows.get(chunk.length);
+      if (sql === undefined) {
+        sql = batchSql(template, chunk.length, style);
+        sqlByRows.set(chunk.length, sql);
+      }
+      const values: unknown[] = [];
+      for (const rowValues of chunk) {
+        const byName = new Map<string, unknown>();
+        compiled.positions.forEach((name, i) => byName.set(name, rowValues[i]));
+        for (const name of template.rowParams) values.push(byName.get(name));
+      }
+      const result = await this.#runRaw(sql, values);
+      if (result.columns.length > 0) columns = result.columns;
+      for (const row of result.rows) rows.push(row);
+      total += Math.max(0, result.rowCount);
+      lastInsertId = result.lastInsertId ?? lastInsertId;
+    }
+    return new Result(columns, rows, total, lastInsertId);
+  }
+
+  #compile(clause: TextClause, params: Params | undefined): { sql: string; values: unknown[] } {
+    const dialect = this.engine.dialect;
+    const options = { backslashEscapes: dialect.backslashEscapes };
+    const { sql } = clause.compile(dialect.paramStyle, options);
+    return { sql, values: clause.values(dialect.paramStyle, params, options) };
+  }
+
+  async #run(sql: string, values: unknown[]): Promise<Result> {
+    const raw = await this.#runRaw(sql, values);
+    const result = new Result(raw.columns, raw.rows, raw.rowCount, raw.lastInsertId);
+    if (this.engine.events.has("afterExecute")) await this.engine.events.emitAwaited("afterExecute", this as Connection, sql, values, result);
+    return result;
+  }
+
+  async #runRaw(sql: string, values: unknown[]): Promise<DriverResult> {
+    const proxy = await this.#ensureProxy();
+    await this.#beforeExecute(sql, values);
+    this.#dirty = true;
+    try {
+      return await this.engine.dialect.execute(proxy.dbapiConnection, sql, values);
+    } catch (err) {
+      throw await this.#failed(err, sql, values);
+    }
+  }
+
+  /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute. */
+  async #runControl(sql: string, echoAs?: string): Promise<void> {
+    const proxy = await this.#ensureProxy();
+    await this.#echoed(echoAs ?? sql, undefined);
+    this.#dirty = true;
+    try {
+      await this.engine.dialect.execute(proxy.dbapiConnection, sql, []);
+    } catch (err) {
+      throw await this.#failed(err, sql, undefined);
+    }
+  }
+
+  async #beforeExecute(sql: string, values: readonly unknown[]): Promise<void> {
+    await this.#echoed(sql, values);
+    if (this.engine.events.has("beforeExecute")) await this.engine.events.emitAwaited("beforeExecute", this as Connection, sql, values);
+  }
+
+  async #echoed(sql: string, values: readonly unknown[] | undefined): Promise<void> {
+    if (!this.engine.echo) return;
+    const logger = this.engine.logger;
+    logInfo(logger, `athanor.engine ${sql}`);
+    if (values !== undefined) {
+      logInfo(logger, this.engine.hideParameters ? "athanor.engine [parameters hidden]" : `athanor.engine [parameters: ${safeJson(values)}]`);
+    }
+  }
+
+  /**
+   * The error funnel's verdict applied to this connection: a disconnect invalidates the
+   * driver connection (and the pool's older ones), and inside a transaction leaves the
+   * connection refusing work until rollback() (SPEC E8, P14).
+   */
+  async #failed(err: unknown, sql: string | undefined, values: readonly unknown[] | undefined): Promise<unknown> {
+    const proxy = this.#proxy;
+    const verdict = await funnelDriverError({
+      err,
+      dialect: this.engine.dialect,
+      events: this.engine.events,
+      dbapiConnection: proxy?.isValid === true ? proxy.dbapiConnection : undefined,
+      connection: this as Connection,
+      statement: sql,
+      parameters: values,
+      hideParameters: this.engine.hideParameters,
+    });
+    if (verdict.isDisconnect && proxy !== null) {
+      if (verdict.invalidatePool) this.engine.pool.invalidateAll(err);
+      this.#proxy = null;
+      await proxy.invalidate(err);
+      if (this.#root !== null) this.#lostTransaction = verdict.error;
+    }
+    return verdict.error;
+  }
+
+  async #ensureProxy(): Promise<PooledConnection<C>> {
+    if (this.#proxy === null) this.#proxy = await this.engine.pool.connect();
+    return this.#proxy;
+  }
+
+  #proxyOrThrow(): PooledConnection<C> {
+    this.#assertUsable("use it");
+    if (this.#proxy === null) throw new InvalidRequestError("This Connection was invalidated; run a statement to reconnect.");
+    return this.#proxy;
+  }
+
+  async #rememberDefaultIsolation(proxy: PooledConnection<C>): Promise<void> {
+    if (proxy.info[DEFAULT_ISOLATION_KEY] !== undefined) return;
+    proxy.info[DEFAULT_ISOLATION_KEY] = await this.engine.dialect.getIsolationLevel(proxy.dbapiConnection);
+  }
+
+  /** E3: the pool gets the connection back at the level it had when checked out. */
+  async #restoreIsolation(proxy: PooledConnection<C>): Promise<void> {
+    this.#autocommit = this.engine.isolationLevel === "AUTOCOMMIT";
+    const level = (this.engine.isolationLevel !== undefined && this.engine.isolationLevel !== "AUTOCOMMIT"
+      ? this.engine.isolationLevel
+      : proxy.info[DEFAULT_ISOLATION_KEY]) as Exclude<IsolationLevel, "AUTOCOMMIT"> | undefined;
+    if (level !== undefined) await this.engine.dialect.execute(proxy.dbapiConnection, this.engine.dialect.isolationLevelSql(level), []);
+  }
+
+  #assertUsable(action: string): void {
+    if (this.#closed) {
+      throw new ResourceClosedError(`This Connection is closed; can't ${action}. Get a new one with engine.connect().`);
+    }
+  }
+
+  #assertNoLostTransaction(): void {
+    if (this.#lostTransaction === undefined) return;
+    throw new PendingRollbackError(
+      "Can't reconnect until invalid transaction is rolled back. The connection was lost inside a transaction " +
+        `(${errorMessage(this.#lostTransaction)}); call rollback() before running anything else on this Connection.`,
+      { cause: this.#lostTransaction },
+    );
+  }
+
+  /** One operation at a time on this connection (and none while a stream is open). */
+  async #exclusive<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    this.#assertUsable(operation === "execute" ? "execute" : operation);
+    if (this.#busy !== undefined) {
+      throw new InvalidRequestError(
+        `This Connection is busy with ${this.#busy}(); await each call before starting the next. ` +
+          "For concurrent queries, use one Connection per flow of work.",
+        { code: "CONNECTION_BUSY" },
+      );
+    }
+    if (this.#stream !== undefined) {
+      throw new InvalidRequestError("A stream is open on this Connection; finish iterating it or close() it first.", {
+        code: "CONNECTION_BUSY",
+      });
+    }
+    this.#busy = operation;
+    try {
+      return await work();
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+}
+
+function checkStatement(statement: unknown): TextClause {
+  if (isTextClause(statement)) return statement;
+  throw new ArgumentError(
+    typeof statement === "string"
+      ? "A plain string is not executable: wrap SQL in text(), e.g. conn.execute(text(\"SELECT 1\")), so parameters are bound, never spliced."
+      : `Not an executable statement: ${typeof statement}. Pass text("...").`,
+  );
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message.split("\n")[0] ?? err.name : String(err);
+}
+
+function safeJson(values: readonly unknown[]): string {
+  try {
+    return JSON.stringify(values, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+  } catch {
+    return "[unserializable]";
+  }
+}

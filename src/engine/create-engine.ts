@@ -1,0 +1,170 @@
+import { resolveDialect } from "../dialects/registry.js";
+import { ArgumentError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { BasePoolOptions, Creator, ResetOnReturn } from "../pool/options.js";
+import type { Pool } from "../pool/pool.js";
+import { QueuePool } from "../pool/queue-pool.js";
+import { toDatabaseUrl, type DatabaseUrl } from "../url.js";
+import { Engine } from "./engine.js";
+import type { Dialect, IsolationLevel } from "./interfaces.js";
+
+/** A pool class createEngine can build (QueuePool, NullPool, StaticPool, ...). */
+export type PoolClass<C> = new (creator: Creator<C>, options?: BasePoolOptions<C>) => Pool<C>;
+
+export interface EngineOptions<C = unknown> {
+  /** QueuePool: connections kept open (default 5). */
+  poolSize?: number;
+  /** QueuePool: extra connections under load (default 10). */
+  maxOverflow?: number;
+  /** How long a checkout waits for a connection (default 30 000). */
+  poolTimeoutMs?: number;
+  /** Replace connections older than this at checkout (default: never). */
+  poolRecycleMs?: number;
+  /** Ping each connection at checkout (default false). */
+  poolPrePing?: boolean;
+  poolUseLifo?: boolean;
+  poolResetOnReturn?: ResetOnReturn;
+  /** The pool class to build; default QueuePool (one exclusive connection for SQLite :memory: and PGlite). */
+  poolclass?: PoolClass<C>;
+  /** A pool built elsewhere, to use (and share) as it is. */
+  pool?: Pool<C>;
+  /** Opens driver connections instead of the dialect's own connector. */
+  creator?: Creator<C>;
+  /** Every connection's isolation level, "AUTOCOMMIT" included. */
+  isolationLevel?: IsolationLevel;
+  /** Log every statement through `logger`. */
+  echo?: boolean;
+  /** Log pool events ("debug": more). */
+  echoPool?: boolean | "debug";
+  logger?: Logger;
+  /** Keep parameters out of errors and logs. */
+  hideParameters?: boolean;
+  leakDetectionMs?: number;
+  /** Give up on a connect after this long (default 10 000). */
+  connectTimeoutMs?: number;
+  /** Extra options for the driver's connect, over those from the URL. */
+  connectArgs?: Record<string, unknown>;
+}
+
+/** Engine option → the pool option it sets. */
+const POOL_OPTIONS = {
+  poolSize: "poolSize",
+  maxOverflow: "maxOverflow",
+  poolTimeoutMs: "timeoutMs",
+  poolRecycleMs: "recycleMs",
+  poolPrePing: "prePing",
+  poolUseLifo: "useLifo",
+  poolResetOnReturn: "resetOnReturn",
+  leakDetectionMs: "leakDetectionMs",
+  connectTimeoutMs: "connectTimeoutMs",
+  echoPool: "echo",
+} as const;
+
+const ENGINE_OPTIONS = new Set<string>([
+  ...Object.keys(POOL_OPTIONS),
+  "poolclass",
+  "pool",
+  "creator",
+  "isolationLevel",
+  "echo",
+  "logger",
+  "hideParameters",
+  "connectArgs",
+]);
+
+/** Options that would break a database living in one connection (SQLite :memory:, PGlite). */
+const NOT_FOR_EXCLUSIVE = ["poolSize", "maxOverflow", "poolRecycleMs"] as const;
+
+/**
+ * Build an Engine (SQLAlchemy `create_engine`), reading top to bottom: URL → dialect →
+ * driver connector → pool → engine. Everything is checked here, before any connection is
+ * attempted: a bad URL or option fails now, with an error that names it.
+ */
+export function createEngine<C = unknown>(url: string | DatabaseUrl, options: EngineOptions<C> = {}): Engine<C> {
+  if (typeof options !== "object" || options === null) throw new ArgumentError("createEngine options must be an object.");
+  rejectUnknownOptions(options);
+
+  const dbUrl = toDatabaseUrl(url);
+  const dialect = resolveDialect(dbUrl) as Dialect<C>;
+
+  const logger = options.logger ?? console;
+  if (options.isolationLevel !== undefined) checkIsolation(dialect, options.isolationLevel);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const connectArgs = options.connectArgs ?? {};
+  if (typeof connectArgs !== "object" || connectArgs === null) throw new ArgumentError("connectArgs must be an object of driver options.");
+  const creator = options.creator ?? dialect.createConnector(dbUrl, { connectTimeoutMs, connectArgs });
+  if (typeof creator !== "function") throw new ArgumentError("creator must be a function that opens a driver connection.");
+
+  const pool = options.pool ?? buildPool(dbUrl, dialect, creator, options, logger);
+  if (options.isolationLevel !== undefined && options.isolationLevel !== "AUTOCOMMIT") {
+    const sql = dialect.isolationLevelSql(options.isolationLevel);
+    pool.events.on("connect", async (conn) => void (await dialect.execute(conn, sql, [])));
+  }
+
+  return new Engine<C>(dbUrl, dialect, pool, {
+    echo: checkFlag("echo", options.echo),
+    hideParameters: checkFlag("hideParameters", options.hideParameters),
+    logger,
+    isolationLevel: options.isolationLevel,
+  });
+}
+
+function buildPool<C>(url: DatabaseUrl, dialect: Dialect<C>, creator: Creator<C>, options: EngineOptions<C>, logger: Logger): Pool<C> {
+  const poolOptions: Record<string, unknown> = { dialect, logger };
+  for (const [engineName, poolName] of Object.entries(POOL_OPTIONS)) {
+    const value = (options as Record<string, unknown>)[engineName];
+    if (value !== undefined) poolOptions[poolName] = value;
+  }
+  let PoolClass = options.poolclass;
+  if (PoolClass === undefined && dialect.defaultPool(url).kind === "exclusive") {
+    const misplaced = NOT_FOR_EXCLUSIVE.filter((name) => options[name] !== undefined);
+    if (misplaced.length > 0) {
+      throw new ArgumentError(
+        `${misplaced.join(", ")} can't be used with ${url.toString()}: this database lives in one connection, ` +
+          "held by one user at a time and never recycled (closing it would lose the data). Pass poolclass to choose a pool yourself.",
+      );
+    }
+    poolOptions.poolSize = 1;
+    poolOptions.maxOverflow = 0;
+  }
+  PoolClass ??= QueuePool as unknown as PoolClass<C>;
+  if (typeof PoolClass !== "function") throw new ArgumentError("poolclass must be a pool class such as QueuePool or NullPool.");
+  try {
+    return new PoolClass(creator, poolOptions as BasePoolOptions<C>);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new ArgumentError(inEngineTerms(err.message), { cause: err });
+    throw err;
+  }
+}
+
+function rejectUnknownOptions(options: object): void {
+  const unknown = Object.keys(options).filter((key) => !ENGINE_OPTIONS.has(key));
+  if (unknown.length === 0) return;
+  throw new ArgumentError(
+    `Unknown createEngine option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}. ` +
+      `Options: ${[...ENGINE_OPTIONS].sort().join(", ")}.`,
+  );
+}
+
+/** A pool's message names pool options ("timeoutMs"); the user wrote engine options ("poolTimeoutMs"). */
+function inEngineTerms(message: string): string {
+  let out = message;
+  for (const [engineName, poolName] of Object.entries(POOL_OPTIONS)) {
+    if (engineName !== poolName) out = out.replace(new RegExp(`'${poolName}'|\\b${poolName}(?= must)`, "g"), (m) => m.replace(poolName, engineName));
+  }
+  return out;
+}
+
+function checkIsolation(dialect: Dialect<unknown>, level: unknown): void {
+  const accepted: readonly string[] = dialect.capabilities.isolationLevels;
+  if (level === "AUTOCOMMIT" || (typeof level === "string" && accepted.includes(level))) return;
+  throw new ArgumentError(
+    `isolationLevel ${JSON.stringify(level)} is not known to ${dialect.name}; use one of ${[...accepted, "AUTOCOMMIT"].map((l) => JSON.stringify(l)).join(", ")}.`,
+  );
+}
+
+function checkFlag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new ArgumentError(`${name} must be true or false; got ${JSON.stringify(value)}.`);
+  return value;
+}

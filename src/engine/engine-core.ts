@@ -1,0 +1,18 @@
+import type { Logger } from "../log.js";
+import type { Pool } from "../pool/pool.js";
+import type { EngineEvents } from "./engine-events.js";
+import type { Dialect, IsolationLevel } from "./interfaces.js";
+
+/** What a Connection needs from its Engine (kept narrow so the two files stay independent). */
+export interface EngineCore<C> {
+  readonly dialect: Dialect<C>;
+  readonly pool: Pool<C>;
+  readonly events: EngineEvents;
+  readonly logger: Logger;
+  readonly echo: boolean;
+  readonly hideParameters: boolean;
+  /** The engine-wide level, if one was set. */
+  readonly isolationLevel: IsolationLevel | undefined;
+  /** Throws ArgumentError for a level this dialect does not know. */
+  checkIsolationLevel(level: IsolationLevel): void;
+}

@@ -1,0 +1,88 @@
+/**
+ * SPEC E8 and P14 against real servers: a backend killed from outside, inside and outside a
+ * transaction.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { OperationalError, PendingRollbackError, text, type Engine } from "../../../src/index.js";
+import { disposeAll, engineTargets } from "../../support/engines.js";
+
+after(disposeAll);
+
+const servers = (await engineTargets()).filter((t) => t.name === "postgresql" || t.name === "mysql");
+
+for (const target of servers) {
+  const idSql = target.name === "postgresql" ? "SELECT pg_backend_pid() AS id" : "SELECT CONNECTION_ID() AS id";
+  let adminEngine: Engine | undefined;
+  // Its own engine: a connection from the tested pool could be the very backend to kill.
+  const kill = async (_engine: Engine, id: number) => {
+    adminEngine ??= target.engine({ isolationLevel: "AUTOCOMMIT" });
+    await using admin = await adminEngine.connect();
+    await admin.execute(text(target.name === "postgresql" ? "SELECT pg_terminate_backend(:id)" : `KILL CONNECTION ${Number(id)}`), target.name === "postgresql" ? { id } : {});
+    await new Promise((r) => setTimeout(r, 100));
+  };
+
+  describe(`disconnects on ${target.name} (SPEC E8, P14)`, { skip: target.skip }, () => {
+    it("a backend killed inside a transaction: one error marked connectionInvalidated, then PendingRollbackError until rollback", async () => {
+      const engine = target.engine({ poolSize: 3 });
+      const t = target.table("lost");
+      await engine.begin(async (c) => void (await c.execute(text(`CREATE TABLE ${t} (n INTEGER)`))));
+      await using conn = await engine.connect();
+      await conn.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
+      const id = Number((await conn.execute(text(idSql))).scalar());
+      await kill(engine, id);
+      const err = await conn.execute(text(`INSERT INTO ${t} (n) VALUES (2)`)).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof OperationalError, `got ${String(err)}`);
+      assert.equal(err.connectionInvalidated, true);
+      assert.equal(conn.invalidated, true);
+      const pending = await conn.execute(text("SELECT 1")).then(() => undefined, (e: unknown) => e);
+      assert.ok(pending instanceof PendingRollbackError, `got ${String(pending)}`);
+      assert.match(pending.message, /Can't reconnect until invalid transaction is rolled back/);
+      assert.equal(pending.cause, err);
+      await assert.rejects(conn.commit(), PendingRollbackError);
+      await conn.rollback();
+      const newId = Number((await conn.execute(text(idSql))).scalar());
+      assert.notEqual(newId, id, "a fresh backend after rollback");
+      await conn.execute(text(`INSERT INTO ${t} (n) VALUES (3)`));
+      await conn.commit();
+      const values = (await conn.execute(text(`SELECT n FROM ${t}`))).scalars().all().map(Number);
+      assert.deepEqual(values, [3], "nothing from the lost transaction survived, and nothing ran outside it");
+    });
+
+    it("a disconnect invalidates the pool's older connections: the next checkouts get fresh ones", async () => {
+      const engine = target.engine({ poolSize: 2 });
+      const [a, b] = [await engine.connect(), await engine.connect()];
+      const ids = [Number((await a.execute(text(idSql))).scalar()), Number((await b.execute(text(idSql))).scalar())];
+      await b.close();
+      await kill(engine, ids[0]!);
+      await assert.rejects(a.execute(text("SELECT 1")), (e: unknown) => e instanceof OperationalError && e.connectionInvalidated);
+      await a.rollback();
+      await a.close();
+      await using c = await engine.connect();
+      const id = Number((await c.execute(text(idSql))).scalar());
+      assert.ok(!ids.includes(id), "even the idle, healthy-looking one was replaced (pool-wide invalidation)");
+    });
+
+    it("outside a transaction (AUTOCOMMIT) the next statement just reconnects", async () => {
+      const engine = target.engine({ isolationLevel: "AUTOCOMMIT" });
+      await using conn = await engine.connect();
+      const id = Number((await conn.execute(text(idSql))).scalar());
+      await kill(engine, id);
+      await assert.rejects(conn.execute(text("SELECT 1")), (e: unknown) => e instanceof OperationalError && e.connectionInvalidated);
+      const again = Number((await conn.execute(text(idSql))).scalar());
+      assert.notEqual(again, id);
+    });
+
+    it("with poolPrePing a killed idle backend costs no error at all", async () => {
+      const engine = target.engine({ poolPrePing: true, poolSize: 2 });
+      let id: number;
+      {
+        await using conn = await engine.connect();
+        id = Number((await conn.execute(text(idSql))).scalar());
+      }
+      await kill(engine, id);
+      await using conn = await engine.connect();
+      assert.notEqual(Number((await conn.execute(text(idSql))).scalar()), id);
+    });
+  });
+}
