@@ -11,7 +11,8 @@ import { AsyncResult } from "./async-result.js";
 import type { EngineCore } from "./engine-core.js";
 import { funnelDriverError } from "./error-funnel.js";
 import { batchSql, insertTemplate, rowsPerBatch } from "./insert-many-values.js";
-import type { DriverResult, IsolationLevel } from "./interfaces.js";
+import type { Dialect, DriverResult, IsolationLevel } from "./interfaces.js";
+import { checkIsolationLevel } from "./isolation.js";
 import { Result } from "./result.js";
 import { NestedTransaction, Transaction, type TransactionHost } from "./transaction.js";
 
@@ -190,7 +191,7 @@ export class Connection<C = unknown> implements TransactionHost {
       if (this.#root !== null) {
         throw new InvalidRequestError("Can't change the isolation level inside a transaction; commit or roll back first.");
       }
-      this.engine.checkIsolationLevel(level);
+      checkIsolationLevel(this.engine.dialect as Dialect<unknown>, level);
       const proxy = await this.#ensureProxy();
       await this.#rememberDefaultIsolation(proxy);
       if (level === "AUTOCOMMIT") {

@@ -7,6 +7,7 @@ import { QueuePool } from "../pool/queue-pool.js";
 import { toDatabaseUrl, type DatabaseUrl } from "../url.js";
 import { Engine } from "./engine.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
+import { checkIsolationLevel } from "./isolation.js";
 
 /** A pool class createEngine can build (QueuePool, NullPool, StaticPool, ...). */
 export type PoolClass<C> = new (creator: Creator<C>, options?: BasePoolOptions<C>) => Pool<C>;
@@ -88,7 +89,7 @@ export function createEngine<C = unknown>(url: string | DatabaseUrl, options: En
   const dialect = resolveDialect(dbUrl) as Dialect<C>;
 
   const logger = options.logger ?? console;
-  if (options.isolationLevel !== undefined) checkIsolation(dialect, options.isolationLevel);
+  if (options.isolationLevel !== undefined) checkIsolationLevel(dialect as Dialect<unknown>, options.isolationLevel);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const connectArgs = options.connectArgs ?? {};
   if (typeof connectArgs !== "object" || connectArgs === null) throw new ArgumentError("connectArgs must be an object of driver options.");
@@ -155,13 +156,6 @@ function inEngineTerms(message: string): string {
   return out;
 }
 
-function checkIsolation(dialect: Dialect<unknown>, level: unknown): void {
-  const accepted: readonly string[] = dialect.capabilities.isolationLevels;
-  if (level === "AUTOCOMMIT" || (typeof level === "string" && accepted.includes(level))) return;
-  throw new ArgumentError(
-    `isolationLevel ${JSON.stringify(level)} is not known to ${dialect.name}; use one of ${[...accepted, "AUTOCOMMIT"].map((l) => JSON.stringify(l)).join(", ")}.`,
-  );
-}
 
 function checkFlag(name: string, value: unknown): boolean {
   if (value === undefined) return false;

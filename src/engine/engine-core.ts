@@ -13,6 +13,4 @@ export interface EngineCore<C> {
   readonly hideParameters: boolean;
   /** The engine-wide level, if one was set. */
   readonly isolationLevel: IsolationLevel | undefined;
-  /** Throws ArgumentError for a level this dialect does not know. */
-  checkIsolationLevel(level: IsolationLevel): void;
 }

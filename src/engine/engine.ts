@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { ArgumentError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CheckoutOptions, Pool } from "../pool/pool.js";
 import type { DatabaseUrl } from "../url.js";
@@ -6,7 +7,6 @@ import { Connection } from "./connection.js";
 import type { EngineCore } from "./engine-core.js";
 import { EngineEvents } from "./engine-events.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
-import { ArgumentError } from "../errors.js";
 
 export interface EngineSettings {
   echo: boolean;
@@ -92,14 +92,6 @@ export class Engine<C = unknown> implements EngineCore<C> {
     if (options.close !== false) await old.dispose();
   }
 
-  /** @internal */
-  checkIsolationLevel(level: IsolationLevel): void {
-    const accepted = this.dialect.capabilities.isolationLevels;
-    if (level === "AUTOCOMMIT" || accepted.includes(level)) return;
-    throw new ArgumentError(
-      `Isolation level ${JSON.stringify(level)} is not known to ${this.dialect.name}; use one of ${[...accepted, "AUTOCOMMIT"].map((l) => JSON.stringify(l)).join(", ")}.`,
-    );
-  }
 
   toString(): string {
     return `Engine(${this.url.toString()})`;
