@@ -1,3 +1,4 @@
+import { FirstErrorGuard } from "../shared/error-guard.js";
 import { isMysqlDisconnect } from "./disconnect.js";
 
 /**
@@ -14,30 +15,21 @@ export interface Mysql2ConnectionLike {
   on(event: "error", listener: (err: Error) => void): unknown;
 }
 
-/** First 'error' event seen on each guarded connection: the cause, not its consequences. */
-const connectionErrors = new WeakMap<object, unknown>();
-const guardedConnections = new WeakSet<object>();
+const guard = new FirstErrorGuard();
 
 /**
  * Attach the 'error' listener every pooled mysql2 connection needs; call it right after
- * connecting. mysql2 emits 'error' on the connection when the server drops an idle session
- * (KILL, wait_timeout, restart). Today `mysql2/promise` createConnection happens to leave
- * its connect-time `once('error')` listener behind (promise.js createConnectionPromise),
- * which swallows the first such event; a second one, or a driver change, would reach Node's
- * unhandled-'error' path and kill the process. The listener also records the error so `ping`
- * and `isDisconnect` report the real cause. Idempotent.
+ * connecting (see FirstErrorGuard for why). `mysql2/promise` createConnection happens to leave
+ * its connect-time `once('error')` listener behind (promise.js createConnectionPromise), which
+ * swallows the first such event only; a second one would kill the process. Idempotent.
  */
 export function attachMysqlErrorGuard(conn: Mysql2ConnectionLike): void {
-  if (guardedConnections.has(conn)) return;
-  guardedConnections.add(conn);
-  conn.on("error", (err) => {
-    if (!connectionErrors.has(conn)) connectionErrors.set(conn, err);
-  });
+  guard.attach(conn);
 }
 
 /** The first error the guard saw on this connection, if any. */
 export function mysqlConnectionError(conn: Mysql2ConnectionLike): unknown {
-  return connectionErrors.get(conn);
+  return guard.firstError(conn);
 }
 
 export interface Mysql2PoolDialectOptions {
@@ -75,7 +67,7 @@ export function createMysql2PoolDialect(options: Mysql2PoolDialectOptions = {}):
       // soon as the packet is written (lib/commands/quit.js calls onResult first) and leaves
       // the socket for the server to close, which a vanished server never does; and behind a
       // hung statement end() waits forever. So: end() within the timeout, then destroy().
-      if (!isMysqlDisconnect(connectionErrors.get(conn))) {
+      if (!isMysqlDisconnect(guard.firstError(conn))) {
         await settlesWithin(() => conn.end(), closeTimeoutMs);
       }
       try {
@@ -85,14 +77,14 @@ export function createMysql2PoolDialect(options: Mysql2PoolDialectOptions = {}):
       }
     },
     async ping(conn) {
-      const known = connectionErrors.get(conn);
+      const known = guard.firstError(conn);
       if (known !== undefined && isMysqlDisconnect(known)) throw known;
       await conn.ping();
     },
     isDisconnect(err, conn) {
       if (isMysqlDisconnect(err)) return true;
       // Once the server has dropped the session, whatever fails next is a consequence of that.
-      return conn !== undefined && isMysqlDisconnect(connectionErrors.get(conn));
+      return conn !== undefined && isMysqlDisconnect(guard.firstError(conn));
     },
   };
 }

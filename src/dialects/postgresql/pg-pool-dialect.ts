@@ -1,3 +1,4 @@
+import { FirstErrorGuard } from "../shared/error-guard.js";
 import { isPostgresDisconnect } from "./disconnect.js";
 
 /**
@@ -12,32 +13,19 @@ export interface PgClientLike {
   unref?(): void;
 }
 
-/**
- * First 'error' event seen on each guarded client. The first, not the last: after
- * pg_terminate_backend pg emits the server's 57P01 error and then its own consequence,
- * "Connection terminated unexpectedly"; the first one says why.
- */
-const clientErrors = new WeakMap<object, unknown>();
-const guardedClients = new WeakSet<object>();
+const guard = new FirstErrorGuard();
 
 /**
  * Attach the 'error' listener every pooled pg client needs; call it right after creating the
- * client. When the server ends an idle session (pg_terminate_backend, idle timeouts, restart)
- * pg emits 'error' on the Client, and Node turns an 'error' event nobody listens to into an
- * uncaught exception that kills the process. The listener records the error so `ping` and
- * `isDisconnect` can report the real cause. Idempotent.
+ * client (see FirstErrorGuard for why). Idempotent.
  */
 export function attachPgErrorGuard(client: PgClientLike): void {
-  if (guardedClients.has(client)) return;
-  guardedClients.add(client);
-  client.on("error", (err) => {
-    if (!clientErrors.has(client)) clientErrors.set(client, err);
-  });
+  guard.attach(client);
 }
 
 /** The first error the guard saw on this client, if any. */
 export function pgClientError(client: PgClientLike): unknown {
-  return clientErrors.get(client);
+  return guard.firstError(client);
 }
 
 export interface PgPoolDialectOptions {
@@ -80,14 +68,14 @@ export function createPgPoolDialect(options: PgPoolDialectOptions = {}): PgPoolD
       if (!ended) conn.unref?.();
     },
     async ping(conn: PgClientLike): Promise<void> {
-      const known = clientErrors.get(conn);
+      const known = guard.firstError(conn);
       if (known !== undefined && isPostgresDisconnect(known)) throw known;
       await conn.query("SELECT 1");
     },
     isDisconnect(err: unknown, conn?: PgClientLike): boolean {
       if (isPostgresDisconnect(err)) return true;
       // Once the server has ended the session, whatever fails next is a consequence of that.
-      return conn !== undefined && isPostgresDisconnect(clientErrors.get(conn));
+      return conn !== undefined && isPostgresDisconnect(guard.firstError(conn));
     },
   };
 }
