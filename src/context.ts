@@ -23,3 +23,12 @@ export function currentScope(): AsyncScope {
 export function runInScope<T>(fn: () => T): T {
   return storage.run(new AsyncScope(), fn);
 }
+
+/**
+ * Run `fn` inside a scope captured earlier. For framework events that fire outside the
+ * request's async flow (a response's 'finish' or 'close'), so teardown sees that request's
+ * session.
+ */
+export function runInExistingScope<T>(scope: AsyncScope, fn: () => T): T {
+  return storage.run(scope, fn);
+}

@@ -1,6 +1,6 @@
 export * from "./errors.js";
 export * from "./pool/index.js";
-export { runInScope, currentScope, AsyncScope } from "./context.js";
+export { runInScope, runInExistingScope, currentScope, AsyncScope } from "./context.js";
 export type { Logger } from "./log.js";
 export { DatabaseUrl, DatabaseUrl as URL, type UrlParts, type QueryValue } from "./url.js";
 export { text, TextClause, isTextClause, type ParamStyle, type CompiledSql } from "./sql/text.js";
@@ -14,3 +14,8 @@ export { RowBase, type Row } from "./engine/row.js";
 export { EngineEvents, type EngineEventMap, type EngineEventName, type ErrorContext } from "./engine/engine-events.js";
 export type { Dialect, DialectCapabilities, DriverCursor, DriverResult, IsolationLevel } from "./engine/interfaces.js";
 export { DriverNotInstalledError } from "./dialects/shared/load-driver.js";
+export { Session, type SessionOptions } from "./orm/session.js";
+export { SessionTransaction, type SessionTransactionState } from "./orm/session-transaction.js";
+export { sessionmaker, type SessionFactory } from "./orm/sessionmaker.js";
+export { scopedSession, type ScopedSession, type ScopedSessionOptions } from "./orm/scoped-session.js";
+export type { WrongHandleGuard } from "./engine/engine.js";

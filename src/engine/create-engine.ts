@@ -5,7 +5,7 @@ import type { BasePoolOptions, Creator, ResetOnReturn } from "../pool/options.js
 import type { Pool } from "../pool/pool.js";
 import { QueuePool } from "../pool/queue-pool.js";
 import { toDatabaseUrl, type DatabaseUrl } from "../url.js";
-import { Engine } from "./engine.js";
+import { Engine, type WrongHandleGuard } from "./engine.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
 import { checkIsolationLevel } from "./isolation.js";
 
@@ -45,6 +45,11 @@ export interface EngineOptions<C = unknown> {
   connectTimeoutMs?: number;
   /** Extra options for the driver's connect, over those from the URL. */
   connectArgs?: Record<string, unknown>;
+  /**
+   * SPEC B4: engine.connect() in a scope whose Session already holds a connection of this
+   * engine, with the pool exhausted: "warn" (default) logs both call sites, "throw" raises.
+   */
+  wrongHandleGuard?: WrongHandleGuard;
 }
 
 /** Engine option → the pool option it sets. */
@@ -71,6 +76,7 @@ const ENGINE_OPTIONS = new Set<string>([
   "logger",
   "hideParameters",
   "connectArgs",
+  "wrongHandleGuard",
 ]);
 
 /** Options that would break a database living in one connection (SQLite :memory:, PGlite). */
@@ -102,7 +108,12 @@ export function createEngine<C = unknown>(url: string | DatabaseUrl, options: En
     pool.events.on("connect", async (conn) => void (await dialect.execute(conn, sql, [])));
   }
 
+  const wrongHandleGuard = options.wrongHandleGuard ?? "warn";
+  if (!["warn", "throw", "off"].includes(wrongHandleGuard)) {
+    throw new ArgumentError(`wrongHandleGuard must be "warn", "throw" or "off"; got ${JSON.stringify(wrongHandleGuard)}.`);
+  }
   return new Engine<C>(dbUrl, dialect, pool, {
+    wrongHandleGuard,
     echo: checkFlag("echo", options.echo),
     hideParameters: checkFlag("hideParameters", options.hideParameters),
     logger,

@@ -1,14 +1,19 @@
 import { inspect } from "node:util";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, InvalidRequestError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CheckoutOptions, Pool } from "../pool/pool.js";
 import type { DatabaseUrl } from "../url.js";
 import { Connection } from "./connection.js";
 import type { EngineCore } from "./engine-core.js";
 import { EngineEvents } from "./engine-events.js";
+import { heldHere, stackHere } from "./scope-holds.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
 
+/** SPEC B4: what engine.connect() does when its scope's own session holds the exhausted pool. */
+export type WrongHandleGuard = "warn" | "throw" | "off";
+
 export interface EngineSettings {
+  wrongHandleGuard: WrongHandleGuard;
   echo: boolean;
   hideParameters: boolean;
   logger: Logger;
@@ -55,6 +60,7 @@ export class Engine<C = unknown> implements EngineCore<C> {
 
   /** Check out a connection; `await using conn = await engine.connect()` returns it at the end of the block. */
   async connect(options?: CheckoutOptions): Promise<Connection<C>> {
+    if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
     const proxy = await this.#pool.connect(options);
     const conn = new Connection<C>(this, proxy);
     if (this.events.has("engineConnect")) {
@@ -92,6 +98,23 @@ export class Engine<C = unknown> implements EngineCore<C> {
     if (options.close !== false) await old.dispose();
   }
 
+
+  /**
+   * SPEC B4: this scope already holds one of our connections through a Session, and the pool
+   * is exhausted, so this checkout may wait for a connection only the caller can return.
+   * Usually the code meant to use its session (`session.execute`) rather than the engine.
+   */
+  #checkWrongHandle(): void {
+    const heldAt = heldHere(this);
+    if (heldAt === undefined) return;
+    const message =
+      "engine.connect() while this scope's Session holds a connection of the same engine, and the pool is exhausted: " +
+      "this checkout may wait for the very connection the Session keeps (a self-deadlock). Run the statement " +
+      "through the session (session.execute) or commit/close the session first.\n" +
+      `The session took its connection at:\n${heldAt}\nThis checkout is at:\n${stackHere()}`;
+    if (this.settings.wrongHandleGuard === "throw") throw new InvalidRequestError(message, { code: "WRONG_HANDLE" });
+    this.settings.logger.warn(`athanor: ${message}`);
+  }
 
   toString(): string {
     return `Engine(${this.url.toString()})`;

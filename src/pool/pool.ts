@@ -198,6 +198,14 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     return fresh;
   }
 
+  /**
+   * Would a checkout now have to wait for another to be returned? Pools without a size limit
+   * never wait; QueuePool answers from its counts (the engine's wrong-handle guard asks).
+   */
+  wouldWait(): boolean {
+    return false;
+  }
+
   // ---- what each pool class supplies -------------------------------------------------
 
   /** A record for this checkout, now, or a promise of one (a waiter). Marks it reserved. */

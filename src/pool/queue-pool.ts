@@ -74,6 +74,10 @@ export class QueuePool<C = unknown> extends Pool<C> {
     return this.useLifo ? this.idle.pop() : this.idle.shift();
   }
 
+  override wouldWait(): boolean {
+    return this.waiters.length > 0 || (this.idle.length === 0 && !this.canGrow());
+  }
+
   protected takeAllIdle(): ConnectionRecord<C>[] {
     return this.idle.drain();
   }

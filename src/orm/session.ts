@@ -1,0 +1,300 @@
+import type { Connection, Params, StreamOptions } from "../engine/connection.js";
+import type { AsyncResult } from "../engine/async-result.js";
+import type { Engine } from "../engine/engine.js";
+import type { Result } from "../engine/result.js";
+import {
+  ArgumentError,
+  DBAPIError,
+  IllegalStateChangeError,
+  InvalidRequestError,
+  PendingRollbackError,
+} from "../errors.js";
+import type { TextClause } from "../sql/text.js";
+import { holdConnection, type ConnectionHold } from "../engine/scope-holds.js";
+import { SessionTransaction, type SessionTransactionHost } from "./session-transaction.js";
+
+export interface SessionOptions {
+  /** The engine the session's connections come from. */
+  bind: Engine;
+  /** Flush pending ORM changes before each query (the ORM's unit of work). Default true. */
+  autoflush?: boolean;
+  /** Expire loaded ORM objects at commit, so they reload. Default true. */
+  expireOnCommit?: boolean;
+}
+
+export const SESSION_OPTION_NAMES: readonly (keyof SessionOptions)[] = ["bind", "autoflush", "expireOnCommit"];
+
+/**
+ * A unit of work on one engine (SQLAlchemy 2.0 `Session`). The first statement takes a
+ * connection from the pool and begins a transaction ("autobegin"); commit() and rollback()
+ * end it and give the connection back; the next statement takes one again. close() (or
+ * leaving an `await using` block) rolls back what was not committed.
+ *
+ * A session is for one flow of work: an operation started while another is running raises
+ * IllegalStateChangeError instead of interleaving on the connection (SPEC S6).
+ */
+export class Session implements SessionTransactionHost {
+  readonly bind: Engine;
+  readonly autoflush: boolean;
+  readonly expireOnCommit: boolean;
+  #root: SessionTransaction | null = null;
+  /** The innermost open level (root or a savepoint). */
+  #current: SessionTransaction | null = null;
+  #hold: ConnectionHold | undefined = undefined;
+  #busy: string | undefined = undefined;
+
+  constructor(options: SessionOptions) {
+    const unknown = Object.keys(options ?? {}).filter((k) => !(SESSION_OPTION_NAMES as readonly string[]).includes(k));
+    if (unknown.length > 0) {
+      throw new ArgumentError(`Unknown Session option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; options: ${SESSION_OPTION_NAMES.join(", ")}.`);
+    }
+    if (options?.bind === undefined || typeof options.bind.connect !== "function") {
+      throw new ArgumentError("A Session needs bind: an Engine, e.g. sessionmaker({ bind: createEngine(url) }).");
+    }
+    this.bind = options.bind;
+    this.autoflush = checkFlag("autoflush", options.autoflush, true);
+    this.expireOnCommit = checkFlag("expireOnCommit", options.expireOnCommit, true);
+  }
+
+  /** A transaction is open (explicitly or by the first statement). */
+  get inTransaction(): boolean {
+    return this.#root !== null;
+  }
+
+  /** The outermost transaction, if one is open. */
+  get transaction(): SessionTransaction | undefined {
+    return this.#root ?? undefined;
+  }
+
+  /** Run a statement in the session's transaction (begun first if needed). */
+  async execute<T extends object = Record<string, unknown>>(statement: TextClause, params?: Params | readonly Params[]): Promise<Result<T>> {
+    return this.#exclusive("execute", async () => {
+      const tx = await this.#usableTransaction();
+      return this.#guarded(tx, () => tx.connection.execute<T>(statement, params));
+    });
+  }
+
+  /** Stream a large result through a server-side cursor (see Connection.stream). */
+  async stream<T extends object = Record<string, unknown>>(statement: TextClause, params?: Params, options?: StreamOptions): Promise<AsyncResult<T>> {
+    return this.#exclusive("stream", async () => {
+      const tx = await this.#usableTransaction();
+      return this.#guarded(tx, () => tx.connection.stream<T>(statement, params, options));
+    });
+  }
+
+  /** The session's connection (begun first if needed). */
+  async connection(): Promise<Connection> {
+    return this.#exclusive("connection", async () => (await this.#usableTransaction()).connection);
+  }
+
+  /** Begin the outermost transaction explicitly; an error if one is open. */
+  async begin(): Promise<SessionTransaction> {
+    return this.#exclusive("begin", async () => {
+      if (this.#root !== null) {
+        throw new InvalidRequestError(
+          "A transaction is already begun on this Session (explicitly, or by its first statement). " +
+            "Commit or roll it back first, or use session.beginNested() for a SAVEPOINT.",
+          { code: "TRANSACTION_ALREADY_BEGUN" },
+        );
+      }
+      return this.#beginRoot(true);
+    });
+  }
+
+  /** A SAVEPOINT: its commit() releases it and its rollback() undoes only what ran inside it. */
+  async beginNested(): Promise<SessionTransaction> {
+    return this.#exclusive("beginNested", async () => {
+      const parent = await this.#usableTransaction();
+      const savepoint = await this.#guarded(parent, () => parent.connection.beginNested());
+      const nested = new SessionTransaction(this, parent, true, parent.connection, savepoint);
+      this.#current = nested;
+      return nested;
+    });
+  }
+
+  /** Commit the outermost transaction (savepoints inside it are released) and give the connection back. */
+  async commit(): Promise<void> {
+    return this.#exclusive("commit", async () => {
+      const root = this.#root;
+      if (root === null) return;
+      this.#assertNoFailure("commit");
+      try {
+        await root.connection.commit();
+      } catch (err) {
+        this.#deactivate(root, err);
+        throw err;
+      }
+      this.#closeLevels(root, "committed");
+      await this.#release();
+    });
+  }
+
+  /** Roll back the outermost transaction, whatever state it is in, and give the connection back. */
+  async rollback(): Promise<void> {
+    return this.#exclusive("rollback", () => this.#rollbackAll());
+  }
+
+  /** Roll back anything open and give the connection back; the session can be used again. */
+  async close(): Promise<void> {
+    if (this.#busy !== undefined) {
+      throw new IllegalStateChangeError(`Can't close() this Session while ${this.#busy}() is in progress; await it first.`);
+    }
+    this.#busy = "close";
+    try {
+      await this.#rollbackAll();
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- SessionTransactionHost: tx.commit() / tx.rollback() ----------------------------------
+
+  /** @internal */
+  async commitTransaction(tx: SessionTransaction): Promise<void> {
+    if (tx === this.#root) return this.commit();
+    return this.#exclusive("commit", async () => {
+      this.#assertOpen(tx, "commit");
+      if (tx.state === "deactive") throw this.#pendingRollback(tx, "commit");
+      await this.#guarded(tx, () => tx.dbTransaction.commit());
+      this.#closeLevels(tx, "committed");
+      this.#current = tx.parent ?? null;
+    });
+  }
+
+  /** @internal */
+  async rollbackTransaction(tx: SessionTransaction): Promise<void> {
+    if (tx === this.#root) return this.rollback();
+    return this.#exclusive("rollback", async () => {
+      this.#assertOpen(tx, "roll back");
+      try {
+        await tx.dbTransaction.rollback();
+      } catch (err) {
+        // The savepoint could not be rolled back (the connection is gone): only a full rollback helps.
+        if (this.#root !== null) this.#deactivate(this.#root, err);
+        throw err;
+      }
+      this.#closeLevels(tx, "closed");
+      this.#current = tx.parent ?? null;
+    });
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  async #beginRoot(explicit: boolean): Promise<SessionTransaction> {
+    const conn = await this.bind.connect();
+    try {
+      const dbTransaction = await conn.begin();
+      const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
+      this.#root = root;
+      this.#current = root;
+      this.#hold = holdConnection(this.bind);
+      return root;
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+  }
+
+  /** The innermost open level, begun if nothing is open; refuses work after a failure (S3). */
+  async #usableTransaction(): Promise<SessionTransaction> {
+    if (this.#current === null) return this.#beginRoot(false);
+    this.#assertNoFailure("run this");
+    return this.#current;
+  }
+
+  /** Run `work` on the connection; a database error deactivates the innermost level. */
+  async #guarded<T>(tx: SessionTransaction, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof ArgumentError) throw err; // refused before anything was sent
+      const lostConnection = err instanceof PendingRollbackError || (err instanceof DBAPIError && err.connectionInvalidated);
+      this.#deactivate(lostConnection && this.#root !== null ? this.#root : tx, err);
+      throw err;
+    }
+  }
+
+  #deactivate(tx: SessionTransaction, err: unknown): void {
+    if (tx.state === "active") tx.transition("deactive", err);
+  }
+
+  async #rollbackAll(): Promise<void> {
+    const root = this.#root;
+    if (root === null) return;
+    try {
+      await root.connection.rollback();
+    } finally {
+      this.#closeLevels(root, "closed");
+      await this.#release();
+    }
+  }
+
+  /** Close `tx` and every level opened inside it. */
+  #closeLevels(tx: SessionTransaction, how: "committed" | "closed"): void {
+    for (let level: SessionTransaction | null | undefined = this.#current; level !== null && level !== undefined; level = level.parent) {
+      if (level.state !== "closed") {
+        if (how === "committed" && level.state === "active") level.transition("committed");
+        level.transition("closed");
+      }
+      if (level === tx) break;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const root = this.#root;
+    this.#root = null;
+    this.#current = null;
+    this.#hold?.release();
+    this.#hold = undefined;
+    await root?.connection.close();
+  }
+
+  /** SPEC S3: after a failure nothing runs until the transaction (or the failed savepoint) is rolled back. */
+  #assertNoFailure(action: string): void {
+    for (let level: SessionTransaction | null | undefined = this.#current; level !== null && level !== undefined; level = level.parent) {
+      if (level.state === "deactive") throw this.#pendingRollback(level, action);
+    }
+  }
+
+  #pendingRollback(tx: SessionTransaction, action: string): PendingRollbackError {
+    const failure = tx.failure;
+    const reason = failure instanceof Error ? failure.message.split("\n")[0] : String(failure);
+    return new PendingRollbackError(
+      `This Session's ${tx.nested ? "savepoint" : "transaction"} failed (${reason}); can't ${action} until it is rolled back: ` +
+        `call ${tx.nested ? "rollback() on that savepoint, or " : ""}session.rollback().`,
+      { cause: failure },
+    );
+  }
+
+  #assertOpen(tx: SessionTransaction, action: string): void {
+    if (tx.state === "closed" || tx.state === "committed") {
+      throw new InvalidRequestError(`Can't ${action}: this session transaction is already ${tx.state}.`, { code: "TRANSACTION_INACTIVE" });
+    }
+  }
+
+  /** One operation at a time (SPEC S6). */
+  async #exclusive<T>(method: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy !== undefined) {
+      throw new IllegalStateChangeError(
+        `Method '${method}()' can't be called here: '${this.#busy}()' is already in progress on this Session. ` +
+          "A Session is for one flow of work: await each call, or give each concurrent flow its own Session.",
+      );
+    }
+    this.#busy = method;
+    try {
+      return await work();
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+}
+
+function checkFlag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new ArgumentError(`${name} must be true or false; got ${JSON.stringify(value)}.`);
+  return value;
+}
