@@ -37,6 +37,7 @@ export function holdConnection(engine: object): ConnectionHold {
     byEngine.set(engine, records);
   }
   const record: HoldRecord = { stack: stackHere() };
+  records.add(record);
   const set = records;
   return { release: () => void set.delete(record) };
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { OperationalError, PendingRollbackError, text, type Engine } from "../../../src/index.js";
+import { OperationalError, PendingRollbackError, sessionmaker, text, type Engine } from "../../../src/index.js";
 import { disposeAll, engineTargets } from "../../support/engines.js";
 
 after(disposeAll);
@@ -71,6 +71,23 @@ for (const target of servers) {
       await assert.rejects(conn.execute(text("SELECT 1")), (e: unknown) => e instanceof OperationalError && e.connectionInvalidated);
       const again = Number((await conn.execute(text(idSql))).scalar());
       assert.notEqual(again, id);
+    });
+
+    it("S3: a Session whose connection is lost refuses work until rollback(), then carries on", async () => {
+      const engine = target.engine();
+      const Session = sessionmaker({ bind: engine });
+      await using session = Session();
+      const id = Number((await session.execute(text(idSql))).scalar());
+      await kill(engine, id);
+      const lost = await session.execute(text("SELECT 1")).then(() => undefined, (e: unknown) => e);
+      assert.ok(lost instanceof OperationalError && lost.connectionInvalidated, String(lost));
+      const refused = await session.execute(text("SELECT 1")).then(() => undefined, (e: unknown) => e);
+      assert.ok(refused instanceof PendingRollbackError, String(refused));
+      assert.equal(refused.cause, lost);
+      await session.rollback();
+      assert.notEqual(Number((await session.execute(text(idSql))).scalar()), id);
+      await session.close();
+      assert.equal(engine.pool.status().checkedOut, 0);
     });
 
     it("with poolPrePing a killed idle backend costs no error at all", async () => {
