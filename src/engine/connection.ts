@@ -6,6 +6,7 @@ import {
 } from "../errors.js";
 import { logInfo } from "../log.js";
 import type { PooledConnection } from "../pool/pooled-connection.js";
+import { isExecutable, type Executable } from "../sql/executable.js";
 import { isTextClause, type TextClause } from "../sql/text.js";
 import { AsyncResult } from "./async-result.js";
 import type { EngineCore } from "./engine-core.js";
@@ -88,8 +89,17 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /** Run a statement; an array of parameter sets runs it once per set (executemany). */
-  async execute<T extends object = Record<string, unknown>>(statement: TextClause, params?: Params | readonly Params[]): Promise<Result<T>> {
+  async execute<T extends object = Record<string, unknown>>(
+    statement: TextClause | Executable,
+    params?: Params | readonly Params[],
+  ): Promise<Result<T>> {
     return this.#exclusive("execute", async () => {
+      if (isExecutable(statement)) {
+        if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
+        const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
+        await this.#autobegin();
+        return (await this.#run(compiled.sql, [...compiled.params])) as Result<T>;
+      }
       const clause = checkStatement(statement);
       if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[])) as Result<T>;
       const { sql, values } = this.#compile(clause, params as Params | undefined);
@@ -548,7 +558,7 @@ function checkStatement(statement: unknown): TextClause {
   throw new ArgumentError(
     typeof statement === "string"
       ? "A plain string is not executable: wrap SQL in text(), e.g. conn.execute(text(\"SELECT 1\")), so parameters are bound, never spliced."
-      : `Not an executable statement: ${typeof statement}. Pass text("...").`,
+      : `Not an executable statement: ${typeof statement}. Pass text("...") or a statement such as select(...).`,
   );
 }
 

@@ -1,0 +1,146 @@
+import { currentScope, runInExistingScope, type AsyncScope } from "../context.js";
+import { IllegalStateChangeError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Session } from "../orm/session.js";
+import type { ScopedSession } from "../orm/scoped-session.js";
+
+/**
+ * When the request-scoped session commits (SPEC S5):
+ * - "on-success": before a response with status < 400 goes out (a client never sees success
+ *   for a write that was not committed); anything else is rolled back.
+ * - "never" (default, Flask-SQLAlchemy's habit): the handler commits itself; what it left
+ *   open is rolled back when the request ends.
+ */
+export type CommitMode = "on-success" | "never";
+
+export interface RequestScopeOptions {
+  commit?: CommitMode;
+}
+
+export type Outcome = "commit" | "rollback";
+
+/** What ending the request's unit of work did. */
+export interface Ending {
+  /** The transaction was committed (false: rolled back, or nothing was open). */
+  readonly committed: boolean;
+  /** Set when the commit was asked for and failed: the response must not report success. */
+  readonly commitError?: unknown;
+}
+
+/** Checked once, at middleware creation, so a typo fails at startup and not per request. */
+export function checkOptions(db: ScopedSession, options: RequestScopeOptions | undefined): CommitMode {
+  if (typeof db !== "function" || typeof db.remove !== "function" || typeof db.has !== "function") {
+    throw new TypeError("athanor web middleware needs a scoped session: scopedSession(sessionmaker({ bind: engine })).");
+  }
+  const mode = options?.commit ?? "never";
+  if (mode !== "on-success" && mode !== "never") {
+    throw new TypeError(`commit must be "on-success" or "never"; got ${JSON.stringify(mode)}.`);
+  }
+  return mode;
+}
+
+/** The engine's logger: teardown problems go there rather than into an unhandled rejection. */
+export function loggerOf(db: ScopedSession): Logger {
+  return db.factory.options.bind.logger;
+}
+
+/**
+ * One request's unit of work. Made inside the request's runInScope(); it remembers that scope,
+ * because framework events ('finish', 'close', abort signals) fire outside the request's async
+ * flow and would otherwise see no session (or another request's).
+ *
+ * end() is idempotent: the first caller decides commit or rollback, later callers (the
+ * response's 'close' after its 'finish', an abort racing the handler) wait for the same ending.
+ * Whatever happens, the scope's session is removed with `final: true`, so code still running
+ * for this request after it ended gets SCOPE_ENDED instead of opening a session nobody closes.
+ */
+export class RequestSession {
+  readonly scope: AsyncScope = currentScope();
+  #ending: Promise<Ending> | undefined;
+
+  constructor(
+    private readonly db: ScopedSession,
+    readonly mode: CommitMode,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The request has ended (or is ending): no more decisions to make. */
+  get ended(): boolean {
+    return this.#ending !== undefined;
+  }
+
+  /** This request's session has an open transaction (false if it never touched the database). */
+  hasTransaction(): boolean {
+    return this.#ending === undefined && this.#inScope(() => this.db.has() && this.db().inTransaction);
+  }
+
+  /** "commit" only when configured to and the response is a success. */
+  outcomeFor(status: number): Outcome {
+    return this.mode === "on-success" && status < 400 ? "commit" : "rollback";
+  }
+
+  /** Commit or roll back, then remove the session. Never rejects: failures are logged or returned. */
+  end(outcome: Outcome = "rollback"): Promise<Ending> {
+    this.#ending ??= this.#inScope(() => this.#finish(outcome));
+    return this.#ending;
+  }
+
+  async #finish(outcome: Outcome): Promise<Ending> {
+    const session = this.db.has() ? this.db() : undefined;
+    let ending: Ending = { committed: false };
+    if (session !== undefined && outcome === "commit" && session.inTransaction) {
+      try {
+        await session.commit();
+        ending = { committed: true };
+      } catch (err) {
+        ending = { committed: false, commitError: err };
+      }
+    }
+    await this.#remove(session);
+    return ending;
+  }
+
+  /** remove({ final: true }) rolls back what is still open and forgets the session. */
+  async #remove(session: Session | undefined): Promise<void> {
+    try {
+      await this.db.remove({ final: true });
+    } catch (err) {
+      if (session !== undefined && err instanceof IllegalStateChangeError) {
+        // The handler is still running a statement on it (it went on after the response or
+        // the client left). remove() has already forgotten it; close it once that returns.
+        this.logger.warn(
+          "athanor: a request ended while its session was still in use (a handler kept working after the response " +
+            "or after the client disconnected); the session will be rolled back and closed when that call returns.",
+        );
+        closeWhenIdle(session, this.logger);
+        return;
+      }
+      this.logger.error(`athanor: removing the request's session failed: ${describe(err)}`);
+    }
+  }
+
+  #inScope<T>(fn: () => T): T {
+    return runInExistingScope(this.scope, fn);
+  }
+}
+
+const FIRST_RETRY_MS = 5;
+const MAX_RETRY_MS = 1_000;
+
+/** Retry close() until the operation in progress has returned, backing off to once a second. */
+function closeWhenIdle(session: Session, logger: Logger, delayMs = FIRST_RETRY_MS): void {
+  // unref: a handler stuck in a statement must not keep a stopping process alive.
+  setTimeout(() => {
+    session.close().then(
+      () => undefined,
+      (err: unknown) => {
+        if (err instanceof IllegalStateChangeError) closeWhenIdle(session, logger, Math.min(delayMs * 2, MAX_RETRY_MS));
+        else logger.error(`athanor: closing the session of an ended request failed: ${describe(err)}`);
+      },
+    );
+  }, delayMs).unref();
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
