@@ -8,7 +8,7 @@
 // - ambiguous: commit() itself threw. The server may have committed before the connection
 //              died; nobody can know without looking. Reported separately, never as success.
 import { setTimeout as sleep } from "node:timers/promises";
-import { text, type Engine } from "../../../src/index.js";
+import { AthanorError, text, type Connection, type Engine } from "../../../src/index.js";
 
 export type Operation = "connect" | "execute" | "commit" | "rollback" | "close";
 export type OutcomeKind = "ok" | "failed" | "ambiguous";
@@ -95,7 +95,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
 
   async function oneTransaction(): Promise<TxOutcome> {
     const id = ids.next();
-    let conn;
+    let conn: Connection;
     try {
       conn = await timed("connect", () => engine.connect());
     } catch (error) {
@@ -159,15 +159,17 @@ export function mergeReports(reports: readonly WorkloadReport[]): WorkloadReport
 }
 
 /**
- * "OperationalError ×12, PoolTimeoutError ×3, Error(ECONNREFUSED) ×2": the kinds of errors a
- * run produced; a driver's own error shows its code.
+ * "OperationalError ×12, PoolTimeoutError ×3, driver Error(ECONNREFUSED) ×2": the kinds of
+ * errors a run produced. An error that is not one of athanor's is marked "driver", with its code.
  */
 export function errorHistogram(errors: readonly unknown[]): string {
   const counts = new Map<string, number>();
   for (const error of errors) {
     let name = error instanceof Error ? error.constructor.name : typeof error;
-    const code = (error as { code?: unknown } | null)?.code;
-    if (name === "Error" && (typeof code === "string" || typeof code === "number")) name += `(${code})`;
+    if (!(error instanceof AthanorError)) {
+      const code = (error as { code?: unknown } | null)?.code;
+      name = `driver ${name}${typeof code === "string" || typeof code === "number" ? `(${code})` : ""}`;
+    }
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return [...counts].map(([name, n]) => `${name} ×${n}`).join(", ") || "none";

@@ -80,6 +80,22 @@ for (const target of await engineTargets()) {
       await assert.rejects(conn.execute(text("SELECT * FROM no_such_thing")), (err: unknown) => err instanceof MyError && /translated/.test(err.message));
     });
 
+    it("handleError may overturn the disconnect verdict: the connection is then invalidated", async () => {
+      const engine = target.engine();
+      engine.events.on("handleError", (ctx) => {
+        if (/athanor_pretend_disconnect/.test(ctx.statement ?? "")) ctx.isDisconnect = true;
+      });
+      await using conn = await engine.connect();
+      const before = conn.info;
+      const err = await conn.execute(text("SELECT * FROM athanor_pretend_disconnect")).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof DBAPIError);
+      assert.equal(err.connectionInvalidated, true);
+      assert.equal(conn.invalidated, true);
+      await conn.rollback();
+      await conn.execute(text("SELECT 1"));
+      assert.notEqual(conn.info, before, "a new driver connection (a fresh info record)");
+    });
+
     it("overlapping calls on one connection are refused instead of interleaving", async () => {
       const engine = target.engine();
       await using conn = await engine.connect();

@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { Server } from "node:http";
+import { Agent } from "node:http";
+import { after, describe, test } from "node:test";
+import express, { type Express } from "express";
+import { text, type ScopedSession } from "../../src/index.js";
+import { athanorExpress } from "../../src/web/express.js";
+import { disposeAll } from "../support/engines.js";
+import { assertOutcome, portOf, post, runLoad, settledPool } from "./support/load.js";
+import { createTable, dropTable, HandlerError, kindOf, work } from "./support/scenario.js";
+import { commitFailureSchema, violateOnCommit } from "./support/deferred.js";
+import { webTargets } from "./support/targets.js";
+
+const targets = await webTargets();
+after(disposeAll);
+
+async function listen(app: Express): Promise<{ server: Server; port: number }> {
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, port: portOf(server.address()) };
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function loadApp(db: ScopedSession, table: string): Express {
+  const app = express();
+  app.set("env", "test"); // keeps finalhandler from printing the deliberate errors
+  app.use(athanorExpress(db, { commit: "on-success" }));
+  app.post("/insert/:id", async (req, res) => {
+    const id = Number(req.params.id);
+    const kind = kindOf(id);
+    await work(db, table, id, kind);
+    res.status(201).json({ id });
+    if (kind === "throw-after") throw new HandlerError(id, "right after sending its answer");
+  });
+  return app;
+}
+
+describe("athanorExpress under load: 1 000 requests, 200 at a time", () => {
+  for (const target of targets) {
+    test(target.name, { skip: target.skip }, async () => {
+      const { engine, db, server: serverConnections } = target.open();
+      const table = target.table("web_express");
+      await createTable(db, table);
+      const { server, port } = await listen(loadApp(db, table));
+      try {
+        const seen = await runLoad(port);
+        const report = await assertOutcome(engine, db, table, seen, serverConnections);
+        console.log(`express/${target.name}: ${JSON.stringify(report)}`);
+      } finally {
+        await close(server);
+        await dropTable(db, table);
+      }
+    });
+  }
+});
+
+describe("athanorExpress: one request at a time", () => {
+  const sqlite = targets.find((t) => t.name === "sqlite");
+  assert.ok(sqlite !== undefined);
+
+  test("a request that never touches the database opens no connection", async () => {
+    const { engine, db } = sqlite.open();
+    let connects = 0;
+    engine.pool.events.on("connect", () => void connects++);
+    const app = express();
+    app.use(athanorExpress(db, { commit: "on-success" }));
+    app.post("/plain", (_req, res) => void res.json({ hello: "world" }));
+    const { server, port } = await listen(app);
+    try {
+      const agent = new Agent({ keepAlive: true });
+      for (let i = 0; i < 20; i++) assert.equal((await post(port, "/plain", agent)).status, 200);
+      agent.destroy();
+      assert.equal(connects, 0);
+      assert.equal(engine.pool.status().size, 0);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test("db() after the response finished raises SCOPE_ENDED and leaks nothing", async () => {
+    const { engine, db } = sqlite.open();
+    const table = sqlite.table("web_express_late");
+    await createTable(db, table);
+    let late: Promise<unknown> = Promise.resolve();
+    const app = express();
+    app.use(athanorExpress(db, { commit: "on-success" }));
+    app.post("/late", async (_req, res) => {
+      await db.execute(text(`INSERT INTO ${table} (id) VALUES (1)`));
+      res.json({ ok: true });
+      await once(res, "finish");
+      late = db.execute(text(`INSERT INTO ${table} (id) VALUES (2)`)).then(
+        () => "no error",
+        (err: unknown) => (err as { code?: string }).code,
+      );
+    });
+    const { server, port } = await listen(app);
+    try {
+      assert.equal((await post(port, "/late", new Agent())).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await late, "SCOPE_ENDED");
+      assert.equal(await settledPool(engine), 0);
+      const rows = await db.scope(async () => (await db.execute(text(`SELECT id FROM ${table}`))).scalars().all());
+      assert.deepEqual(rows.map(Number), [1]);
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('commit: "never" rolls back what the handler did not commit', async () => {
+    const { engine, db } = sqlite.open();
+    const table = sqlite.table("web_express_never");
+    await createTable(db, table);
+    const app = express();
+    app.use(athanorExpress(db)); // default: "never"
+    app.post("/insert/:id", async (req, res) => {
+      await db.execute(text(`INSERT INTO ${table} (id) VALUES (:id)`), { id: Number(req.params.id) });
+      if (req.params.id === "1") await db.commit();
+      res.json({ ok: true });
+    });
+    const { server, port } = await listen(app);
+    try {
+      const agent = new Agent();
+      assert.equal((await post(port, "/insert/1", agent)).status, 200);
+      assert.equal((await post(port, "/insert/2", agent)).status, 200);
+      assert.equal(await settledPool(engine), 0);
+      const rows = await db.scope(async () => (await db.execute(text(`SELECT id FROM ${table}`))).scalars().all());
+      assert.deepEqual(rows.map(Number), [1]);
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe("athanorExpress: a commit that fails answers 500, never 200", () => {
+  for (const target of targets.filter((t) => t.name !== "mysql")) {
+    test(`${target.name}: deferred constraint violated at COMMIT`, { skip: target.skip }, async () => {
+      const { engine, db, logged } = target.open();
+      const schema = await commitFailureSchema(target, db);
+      const app = express();
+      app.use(athanorExpress(db, { commit: "on-success" }));
+      app.post("/orphan/:id", async (req, res) => {
+        await violateOnCommit(db, schema, Number(req.params.id));
+        res.status(201).json({ created: true });
+      });
+      const { server, port } = await listen(app);
+      try {
+        const answer = await post(port, "/orphan/1", new Agent());
+        assert.equal(answer.status, 500);
+        assert.doesNotMatch(answer.body, /created/);
+        assert.equal(await settledPool(engine), 0);
+        assert.ok(logged.some((l) => l.level === "error" && /commit/i.test(l.message)));
+      } finally {
+        await close(server);
+        await schema.drop();
+      }
+    });
+  }
+});
