@@ -16,51 +16,11 @@ import {
 } from "./options.js";
 import { genericPoolDialect, type PoolDialect } from "./pool-dialect.js";
 import { PooledConnection, type ProxyHost } from "./pooled-connection.js";
+import { callCreator, captureStack, shortError } from "./pool-helpers.js";
+import type { CheckedOutConnection, CheckoutOptions, CheckoutRequest, PoolCounts, PoolStatus } from "./pool-types.js";
+
+export type { CheckedOutConnection, CheckoutOptions, CheckoutRequest, PoolCounts, PoolStatus };
 import { raceDeadline } from "./race-deadline.js";
-
-export interface CheckoutOptions {
-  /** How long this checkout may wait for a connection (overrides the pool's timeoutMs). */
-  timeoutMs?: number;
-  /** Abandon the checkout when this signal aborts. */
-  signal?: AbortSignal;
-}
-
-/** One checked-out connection, as status() reports it. */
-export interface CheckedOutConnection {
-  id: number;
-  /** Since the driver connection was opened. */
-  ageMs: number;
-  /** Since this checkout. */
-  checkedOutForMs: number;
-  /** The checkout's stack trace, when checkoutStacks is on. */
-  checkedOutAt: string | undefined;
-}
-
-export interface PoolCounts {
-  /** The configured pool size. */
-  size: number;
-  /** Idle connections held by the pool. */
-  checkedIn: number;
-  /** Connections handed out (or being opened for a caller). */
-  checkedOut: number;
-  /** Connections beyond `size` (negative while the pool is below its size, as in SQLAlchemy). */
-  overflow: number;
-  /** Checkouts waiting for a connection. */
-  waiting: number;
-}
-
-export interface PoolStatus extends PoolCounts {
-  pool: string;
-  connections: CheckedOutConnection[];
-}
-
-/** Settings of one checkout that could not be served at once. */
-export interface CheckoutRequest {
-  readonly timeoutMs: number | undefined;
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  readonly stack: string | undefined;
-}
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -592,24 +552,4 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     if (this.settings.echo === false) return;
     logDebug(this.logger, `athanor pool ${this.constructor.name}: ${message()}`);
   }
-}
-
-function callCreator<C>(creator: Creator<C>): Promise<C> {
-  try {
-    return Promise.resolve(creator());
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-/** The first line of an error, for log lines (never the driver object: it may hold a password). */
-export function shortError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-function captureStack(above: (...args: never[]) => unknown): string {
-  const holder: { stack?: string } = {};
-  Error.captureStackTrace(holder, above);
-  return (holder.stack ?? "").split("\n").slice(1).join("\n");
 }

@@ -81,7 +81,10 @@ export class RequestSession {
 
   /** Commit or roll back, then remove the session. Never rejects: failures are logged or returned. */
   end(outcome: Outcome = "rollback"): Promise<Ending> {
-    this.#ending ??= this.#inScope(() => this.#finish(outcome));
+    this.#ending ??= this.#inScope(() => this.#finish(outcome)).catch((err: unknown) => {
+      this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
+      return { committed: false };
+    });
     return this.#ending;
   }
 
