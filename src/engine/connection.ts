@@ -11,7 +11,7 @@ import { isTextClause, type TextClause } from "../sql/text.js";
 import { AsyncResult } from "./async-result.js";
 import type { EngineCore } from "./engine-core.js";
 import { funnelDriverError } from "./error-funnel.js";
-import { batchSql, insertTemplate, rowsPerBatch } from "./insert-many-values.js";
+import { executeMany, valuesForEachSet } from "./execute-many.js";
 import type { Dialect, DriverResult, IsolationLevel } from "./interfaces.js";
 import { checkIsolationLevel } from "./isolation.js";
 import { Result } from "./result.js";
@@ -359,57 +359,13 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   async #executeMany(clause: TextClause, paramSets: readonly Params[]): Promise<Result> {
-    if (paramSets.length === 0) throw new ArgumentError("executemany needs at least one parameter set; got an empty array.");
-    const dialect = this.engine.dialect;
-    const style = dialect.paramStyle;
-    const options = { backslashEscapes: dialect.backslashEscapes };
-    // Check every set before anything is sent: a bad 9 000th row must not leave 8 999 inserted.
-    const valueLists = paramSets.map((set, index) => {
-      try {
-        return clause.values(style, set, options);
-      } catch (err) {
-        throw new ArgumentError(`Parameter set ${index} of ${paramSets.length}: ${(err as Error).message}`, { cause: err });
-      }
-    });
+    const dialect = this.engine.dialect as Dialect<unknown>;
+    const valueLists = valuesForEachSet(clause, paramSets, dialect);
     await this.#autobegin();
-    const template = insertTemplate(clause, dialect.backslashEscapes);
-    if (template === undefined) {
-      const { sql } = clause.compile(style, options);
-      let total = 0;
-      let last: Result | undefined;
-      for (const values of valueLists) {
-        last = await this.#run(sql, values);
-        total += Math.max(0, last.rowCount);
-      }
-      return new Result([], [], total, last?.lastInsertId);
-    }
-    const compiled = clause.compile(style, options);
-    const perBatch = rowsPerBatch(template, dialect.capabilities.maxBindParameters);
-    const sqlByRows = new Map<number, string>();
-    let columns: string[] = [];
-    const rows: unknown[][] = [];
-    let total = 0;
-    let lastInsertId: number | bigint | undefined;
-    for (let start = 0; start < valueLists.length; start += perBatch) {
-      const chunk = valueLists.slice(start, start + perBatch);
-      let sql = sqlByRows.get(chunk.length);
-      if (sql === undefined) {
-        sql = batchSql(template, chunk.length, style);
-        sqlByRows.set(chunk.length, sql);
-      }
-      const values: unknown[] = [];
-      for (const rowValues of chunk) {
-        const byName = new Map<string, unknown>();
-        compiled.positions.forEach((name, i) => byName.set(name, rowValues[i]));
-        for (const name of template.rowParams) values.push(byName.get(name));
-      }
-      const result = await this.#runRaw(sql, values);
-      if (result.columns.length > 0) columns = result.columns;
-      for (const row of result.rows) rows.push(row);
-      total += Math.max(0, result.rowCount);
-      lastInsertId = result.lastInsertId ?? lastInsertId;
-    }
-    return new Result(columns, rows, total, lastInsertId);
+    return executeMany(clause, valueLists, dialect, {
+      run: (sql, values) => this.#run(sql, values),
+      runRaw: (sql, values) => this.#runRaw(sql, values),
+    });
   }
 
   #compile(clause: TextClause, params: Params | undefined): { sql: string; values: unknown[] } {
