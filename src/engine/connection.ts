@@ -24,6 +24,11 @@ export interface StreamOptions {
   yieldPer?: number;
 }
 
+const BACKSLASH_ESCAPES = { backslashEscapes: true } as const;
+
+/** SQL that leaves a transaction open even in AUTOCOMMIT mode. */
+const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION|SAVEPOINT)\b/i;
+
 /** Where the per-driver-connection default isolation level is remembered (proxy.info). */
 const DEFAULT_ISOLATION_KEY = "athanor.defaultIsolationLevel";
 
@@ -49,8 +54,8 @@ export class Connection<C = unknown> implements TransactionHost {
   #busy: string | undefined = undefined;
   #stream: AsyncResult | undefined = undefined;
   /**
-   * Something ran since the last COMMIT/ROLLBACK. When false at close, the pool may skip its
-   * reset round trip: nothing can be open (in AUTOCOMMIT mode it stays true, to be safe).
+   * Something ran since the last COMMIT/ROLLBACK that may have left a transaction open. When
+   * false at close, the pool skips its reset round trip (SQLAlchemy's transaction_was_reset).
    */
   #dirty = false;
 
@@ -370,9 +375,7 @@ export class Connection<C = unknown> implements TransactionHost {
 
   #compile(clause: TextClause, params: Params | undefined): { sql: string; values: unknown[] } {
     const dialect = this.engine.dialect;
-    const options = { backslashEscapes: dialect.backslashEscapes };
-    const { sql } = clause.compile(dialect.paramStyle, options);
-    return { sql, values: clause.values(dialect.paramStyle, params, options) };
+    return clause.compileWithValues(dialect.paramStyle, params, dialect.backslashEscapes ? BACKSLASH_ESCAPES : undefined);
   }
 
   async #run(sql: string, values: unknown[]): Promise<Result> {
@@ -385,7 +388,9 @@ export class Connection<C = unknown> implements TransactionHost {
   async #runRaw(sql: string, values: unknown[]): Promise<DriverResult> {
     const proxy = await this.#ensureProxy();
     await this.#beforeExecute(sql, values);
-    this.#dirty = true;
+    // In AUTOCOMMIT each statement commits itself: nothing is left open for the pool to reset,
+    // unless the SQL itself opens a transaction (a BEGIN sent through text()).
+    if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
     try {
       return await this.engine.dialect.execute(proxy.dbapiConnection, sql, values);
     } catch (err) {

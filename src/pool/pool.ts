@@ -4,7 +4,6 @@ import { logDebug, logInfo, type Logger } from "../log.js";
 import { ConnectionRecord } from "./connection-record.js";
 import { errorText } from "../events.js";
 import { PoolEvents } from "./events.js";
-import { coarseNow } from "./coarse-clock.js";
 import { LeakTracker } from "./leak-tracker.js";
 import {
   checkDuration,
@@ -373,7 +372,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   private handOut(record: ConnectionRecord<C>, stack: string | undefined): PooledConnection<C> {
     record.state = "checkedOut";
-    record.checkedOutAt = coarseNow();
+    record.checkedOutAt = Date.now();
     record.checkoutSerial++;
     record.leakWarned = false;
     record.checkoutStack = stack;

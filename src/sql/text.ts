@@ -39,7 +39,8 @@ class ParsedText {
   /** The standard reading (no backslash escapes outside E'…'). */
   readonly standard: TokenizedSql;
   private withBackslashEscapes: TokenizedSql | undefined;
-  private readonly compiled = new Map<string, CompiledSql>();
+  /** [style][reading]: a fixed slot per combination, no key string built per call (hot path). */
+  private readonly compiled: (CompiledSql | undefined)[] = [undefined, undefined, undefined, undefined];
 
   constructor(readonly text: string) {
     this.standard = tokenizeSql(text, { backslashEscapes: false });
@@ -54,11 +55,11 @@ class ParsedText {
 
   compile(style: ParamStyle, backslashEscapes: boolean): CompiledSql {
     const scanned = this.scan(backslashEscapes);
-    const key = `${style}|${scanned === this.standard ? "standard" : "backslash"}`;
-    let compiled = this.compiled.get(key);
+    const slot = (style === "qmark" ? 2 : 0) + (scanned === this.standard ? 0 : 1);
+    let compiled = this.compiled[slot];
     if (compiled === undefined) {
       compiled = style === "qmark" ? compileQmark(scanned, this.text) : compileNumericDollar(scanned, this.text);
-      this.compiled.set(key, compiled);
+      this.compiled[slot] = compiled;
     }
     return compiled;
   }
@@ -163,7 +164,16 @@ export class TextClause {
    * SQL does not use are ignored, as SQLAlchemy ignores them.
    */
   values(style: ParamStyle, params?: Record<string, unknown>, options?: CompileOptions): unknown[] {
-    const { positions } = this.compile(style, options);
+    return this.#valuesFor(this.compile(style, options).positions, params);
+  }
+
+  /** compile() and values() in one step: the SQL and this parameter set's values. */
+  compileWithValues(style: ParamStyle, params?: Record<string, unknown>, options?: CompileOptions): { sql: string; values: unknown[] } {
+    const compiled = this.compile(style, options);
+    return { sql: compiled.sql, values: this.#valuesFor(compiled.positions, params) };
+  }
+
+  #valuesFor(positions: readonly string[], params: Record<string, unknown> | undefined): unknown[] {
     if (params !== undefined) requirePlainObject(params, "Parameters");
     const given = params ?? {};
     const out: unknown[] = new Array<unknown>(positions.length);
