@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import {
   ArgumentError,
   InvalidRequestError,
@@ -11,6 +12,7 @@ import { isTextClause, type TextClause } from "../sql/text.js";
 import { AsyncResult } from "./async-result.js";
 import type { EngineCore } from "./engine-core.js";
 import { funnelDriverError } from "./error-funnel.js";
+import { checkBindValues } from "./bind-values.js";
 import { executeMany, valuesForEachSet } from "./execute-many.js";
 import type { Dialect, DriverResult, IsolationLevel } from "./interfaces.js";
 import { checkIsolationLevel } from "./isolation.js";
@@ -102,6 +104,7 @@ export class Connection<C = unknown> implements TransactionHost {
       if (isExecutable(statement)) {
         if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
         const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
+        checkBindValues(compiled.params, undefined);
         await this.#autobegin();
         return (await this.#run(compiled.sql, [...compiled.params])) as Result<T>;
       }
@@ -267,6 +270,12 @@ export class Connection<C = unknown> implements TransactionHost {
     await this.close();
   }
 
+  /** Never the engine's pool or the driver connection (they may hold the password). */
+  [inspect.custom](): string {
+    const state = this.#closed ? "closed" : this.#proxy === null ? "invalidated" : this.#root !== null ? "in transaction" : "idle";
+    return `Connection(${this.engine.dialect.name}, ${state})`;
+  }
+
   // ---- transactions (TransactionHost) ------------------------------------------------------
 
   /** @internal */
@@ -375,7 +384,10 @@ export class Connection<C = unknown> implements TransactionHost {
 
   #compile(clause: TextClause, params: Params | undefined): { sql: string; values: unknown[] } {
     const dialect = this.engine.dialect;
-    return clause.compileWithValues(dialect.paramStyle, params, dialect.backslashEscapes ? BACKSLASH_ESCAPES : undefined);
+    const options = dialect.backslashEscapes ? BACKSLASH_ESCAPES : undefined;
+    const compiled = clause.compileWithValues(dialect.paramStyle, params, options);
+    checkBindValues(compiled.values, clause.compile(dialect.paramStyle, options).positions);
+    return compiled;
   }
 
   async #run(sql: string, values: unknown[]): Promise<Result> {
@@ -451,7 +463,7 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   async #ensureProxy(): Promise<PooledConnection<C>> {
-    if (this.#proxy === null) this.#proxy = await this.engine.pool.connect();
+    if (this.#proxy === null) this.#proxy = await this.engine.checkout();
     return this.#proxy;
   }
 

@@ -2,7 +2,7 @@ import { resolveDialect } from "../dialects/registry.js";
 import { ArgumentError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { BasePoolOptions, Creator, ResetOnReturn } from "../pool/options.js";
-import type { Pool } from "../pool/pool.js";
+import { Pool } from "../pool/pool.js";
 import { QueuePool } from "../pool/queue-pool.js";
 import { toDatabaseUrl, type DatabaseUrl } from "../url.js";
 import { Engine, type WrongHandleGuard } from "./engine.js";
@@ -98,7 +98,19 @@ export function createEngine<C = unknown>(url: string | DatabaseUrl, options: En
   if (options.isolationLevel !== undefined) checkIsolationLevel(dialect as Dialect<unknown>, options.isolationLevel);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const connectArgs = options.connectArgs ?? {};
-  if (typeof connectArgs !== "object" || connectArgs === null) throw new ArgumentError("connectArgs must be an object of driver options.");
+  if (typeof connectArgs !== "object" || connectArgs === null || Array.isArray(connectArgs)) {
+    throw new ArgumentError("connectArgs must be an object of driver options.");
+  }
+  if (options.pool !== undefined && !(options.pool instanceof Pool)) {
+    throw new ArgumentError("pool must be a pool instance (new QueuePool(...), another engine's engine.pool); to size the engine's own pool use poolSize.");
+  }
+  const poolOptionsGiven = Object.keys(POOL_OPTIONS).filter((name) => (options as Record<string, unknown>)[name] !== undefined);
+  if (options.pool !== undefined && (poolOptionsGiven.length > 0 || options.poolclass !== undefined)) {
+    throw new ArgumentError(
+      `${[...poolOptionsGiven, ...(options.poolclass !== undefined ? ["poolclass"] : [])].join(", ")} configure a pool the engine builds; ` +
+        "they can't apply to the pool you passed. Configure that pool itself.",
+    );
+  }
   const creator = options.creator ?? dialect.createConnector(dbUrl, { connectTimeoutMs, connectArgs });
   if (typeof creator !== "function") throw new ArgumentError("creator must be a function that opens a driver connection.");
 

@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { Pool } from "../pool/pool.js";
+import type { PooledConnection } from "../pool/pooled-connection.js";
 import type { EngineEvents } from "./engine-events.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
 
@@ -11,6 +12,8 @@ export interface EngineCore<C> {
   readonly logger: Logger;
   readonly echo: boolean;
   readonly hideParameters: boolean;
+  /** A pooled connection; driver connect errors arrive wrapped (OperationalError...). */
+  checkout(): Promise<PooledConnection<C>>;
   /** The engine-wide level, if one was set. */
   readonly isolationLevel: IsolationLevel | undefined;
 }

@@ -1,7 +1,9 @@
 import { inspect } from "node:util";
-import { ArgumentError, InvalidRequestError } from "../errors.js";
+import { ArgumentError, AthanorError, InvalidRequestError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CheckoutOptions, Pool } from "../pool/pool.js";
+import type { PooledConnection } from "../pool/pooled-connection.js";
+import { funnelDriverError } from "./error-funnel.js";
 import type { DatabaseUrl } from "../url.js";
 import { Connection } from "./connection.js";
 import type { EngineCore } from "./engine-core.js";
@@ -61,7 +63,7 @@ export class Engine<C = unknown> implements EngineCore<C> {
   /** Check out a connection; `await using conn = await engine.connect()` returns it at the end of the block. */
   async connect(options?: CheckoutOptions): Promise<Connection<C>> {
     if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
-    const proxy = await this.#pool.connect(options);
+    const proxy = await this.checkout(options);
     const conn = new Connection<C>(this, proxy);
     if (this.events.has("engineConnect")) {
       try {
@@ -72,6 +74,30 @@ export class Engine<C = unknown> implements EngineCore<C> {
       }
     }
     return conn;
+  }
+
+  /**
+   * @internal A pooled connection, with a driver's connect error wrapped like any other
+   * (SQLAlchemy `_handle_dbapi_exception_noconnection`): ECONNREFUSED, too many
+   * connections, a TLS failure arrive as OperationalError with the driver's error as `orig`.
+   */
+  async checkout(options?: CheckoutOptions): Promise<PooledConnection<C>> {
+    try {
+      return await this.#pool.connect(options);
+    } catch (err) {
+      if (err instanceof AthanorError) throw err;
+      const verdict = await funnelDriverError({
+        err,
+        dialect: this.dialect,
+        events: this.events,
+        dbapiConnection: undefined,
+        connection: undefined,
+        statement: undefined,
+        parameters: undefined,
+        hideParameters: this.settings.hideParameters,
+      });
+      throw verdict.error;
+    }
   }
 
   /** Run `work` in a transaction: committed when it returns, rolled back when it throws. */

@@ -1,5 +1,6 @@
 import { ArgumentError } from "../errors.js";
 import type { TextClause } from "../sql/text.js";
+import { checkBindValues } from "./bind-values.js";
 import { batchSql, insertTemplate, rowsPerBatch } from "./insert-many-values.js";
 import type { Dialect, DriverResult } from "./interfaces.js";
 import { Result } from "./result.js";
@@ -19,9 +20,12 @@ export interface StatementRunner {
 export function valuesForEachSet(clause: TextClause, paramSets: readonly Record<string, unknown>[], dialect: Dialect<unknown>): unknown[][] {
   if (paramSets.length === 0) throw new ArgumentError("executemany needs at least one parameter set; got an empty array.");
   const options = { backslashEscapes: dialect.backslashEscapes };
+  const { positions } = clause.compile(dialect.paramStyle, options);
   return paramSets.map((set, index) => {
     try {
-      return clause.values(dialect.paramStyle, set, options);
+      const values = clause.values(dialect.paramStyle, set, options);
+      checkBindValues(values, positions);
+      return values;
     } catch (err) {
       throw new ArgumentError(`Parameter set ${index} of ${paramSets.length}: ${(err as Error).message}`, { cause: err });
     }

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import type { Connection, Params, StreamOptions } from "../engine/connection.js";
 import type { AsyncResult } from "../engine/async-result.js";
 import type { Engine } from "../engine/engine.js";
@@ -150,6 +151,11 @@ export class Session implements SessionTransactionHost {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Never the engine's pool or the driver connection (they may hold the password). */
+  [inspect.custom](): string {
+    return `Session(${this.bind.toString()}, ${this.#root === null ? "no transaction" : `transaction ${this.#current?.state ?? ""}`})`;
   }
 
   // ---- SessionTransactionHost: tx.commit() / tx.rollback() ----------------------------------

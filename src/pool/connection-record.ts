@@ -1,4 +1,5 @@
 import process from "node:process";
+import { inspect } from "node:util";
 import { threadId } from "node:worker_threads";
 
 export type RecordState = "idle" | "reserved" | "checkedOut" | "detached" | "closed";
@@ -72,5 +73,10 @@ export class ConnectionRecord<C> {
 
   toString(): string {
     return `connection #${this.id}`;
+  }
+
+  /** Never the driver connection: it may hold the password. */
+  [inspect.custom](): string {
+    return `ConnectionRecord(#${this.id}, ${this.state})`;
   }
 }

@@ -38,7 +38,10 @@ export interface PoolStatus extends PoolCounts {
 
 /** Settings of one checkout that could not be served at once. */
 export interface CheckoutRequest {
-  readonly timeoutMs: number | undefined;
+  /** The limit for this checkout: the caller's timeoutMs or the pool's. */
+  readonly timeoutMs: number;
+  /** When the checkout started (Date.now()). */
+  readonly startedAt: number;
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
   readonly stack: string | undefined;

@@ -1,4 +1,5 @@
 import process from "node:process";
+import { inspect } from "node:util";
 import { ArgumentError, ConnectTimeoutError, DisconnectionError, PoolTimeoutError } from "../errors.js";
 import { logDebug, logInfo, type Logger } from "../log.js";
 import { ConnectionRecord } from "./connection-record.js";
@@ -100,9 +101,11 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
           if (this.fastCheckout && this.isReady(got)) return Promise.resolve(this.handOut(got, stack));
           return this.prepare(got, this.request(undefined, stack));
         }
-        // A waiter served by a returned connection takes the same fast path.
+        // The deadline counts from now, not from when the wait ends (SPEC P22). A waiter
+        // served by a returned connection takes the same fast path.
+        const request = this.request(undefined, stack);
         return got.then((record) =>
-          this.fastCheckout && this.isReady(record) ? this.handOut(record, stack) : this.prepare(record, this.request(undefined, stack)),
+          this.fastCheckout && this.isReady(record) ? this.handOut(record, stack) : this.prepare(record, request),
         );
       }
       return this.connectWith(options, stack);
@@ -147,6 +150,15 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     const idle = this.takeAllIdle();
     await Promise.all(idle.map((record) => this.discardRecord(record)));
     if (this.settings.echo !== false) logInfo(this.logger, `athanor pool: disposed, closed ${idle.length} idle connection(s)`);
+  }
+
+  /**
+   * What console.log / util.inspect show: the counts, never the driver connections (a mysql2
+   * connection keeps its password in a plain field).
+   */
+  [inspect.custom](): string {
+    const { size, checkedIn, checkedOut, overflow, waiting } = this.counts();
+    return `${this.constructor.name}(size=${size}, checkedIn=${checkedIn}, checkedOut=${checkedOut}, overflow=${overflow}, waiting=${waiting})`;
   }
 
   /** A new, empty pool of the same class and settings, with the same listeners. */
@@ -217,11 +229,11 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   private request(options: CheckoutOptions | undefined, stack: string | undefined): CheckoutRequest {
     const timeoutMs =
-      options?.timeoutMs === undefined ? undefined : checkDuration("timeoutMs", options.timeoutMs, true, "per checkout");
+      options?.timeoutMs === undefined ? this.defaultTimeoutMs() : checkDuration("timeoutMs", options.timeoutMs, true, "per checkout");
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ArgumentError("signal must be an AbortSignal.");
-    const limit = timeoutMs ?? this.defaultTimeoutMs();
-    return { timeoutMs, deadline: Date.now() + limit, signal, stack };
+    const startedAt = Date.now();
+    return { timeoutMs, startedAt, deadline: startedAt + timeoutMs, signal, stack };
   }
 
   /** How long a checkout may take when the caller does not say; QueuePool overrides. */
@@ -291,7 +303,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
       if (stale !== undefined) {
         const conn = record.release() as C;
         this.echo(() => `${record.toString()} replaced at checkout: ${stale}`);
-        await this.closeDriverConnection(conn, record, "close");
+        this.closeInBackground(conn, record);
       }
     }
     if (record.dbapiConnection === null) {
@@ -328,7 +340,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
                 `Opening a connection took longer than connectTimeoutMs (${connectTimeoutMs} ms). ` +
                   "Is the server reachable and accepting connections? Raise connectTimeoutMs if it is just slow.",
               )
-            : this.timeoutError(request.deadline - remaining, remaining, new ConnectTimeoutError("a connection attempt was still in progress")),
+            : this.timeoutError(Date.now() - request.startedAt, request.timeoutMs, new ConnectTimeoutError("a connection attempt was still in progress")),
         onLateValue: (late) => void this.closeQuietly(late),
       });
     } catch (err) {
@@ -365,7 +377,9 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
       request.signal?.throwIfAborted();
       this.echo(() => `${record.toString()} failed its pre-ping (${shortError(err)}); reconnecting`);
       this.invalidateAll(err);
-      await this.invalidateRecord(record, err, false);
+      record.release();
+      await this.events.emitReported(this.logger, "invalidate", conn, record, err);
+      this.closeInBackground(conn, record);
     }
     await this.openConnection(record, request);
   }
@@ -518,6 +532,16 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
   private async closeDriverConnection(conn: C, record: ConnectionRecord<C>, event: "close"): Promise<void> {
     await this.events.emitReported(this.logger, event, conn, record);
     await this.closeQuietly(conn);
+  }
+
+  /**
+   * Close a connection without making the caller wait: on the checkout path the connection
+   * being replaced is usually dead, and closing a dead socket can take as long as the
+   * driver's own close timeout (pg and mysql2 wait for a silent peer), which would stretch
+   * the checkout past its deadline (SPEC P22).
+   */
+  private closeInBackground(conn: C, record: ConnectionRecord<C>): void {
+    void this.closeDriverConnection(conn, record, "close");
   }
 
   /** Close a driver connection; a failure is logged, never thrown (it is being discarded). */

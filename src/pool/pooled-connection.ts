@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { ResourceClosedError } from "../errors.js";
 import type { ConnectionRecord } from "./connection-record.js";
 
@@ -99,6 +100,10 @@ export class PooledConnection<C> {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   toString(): string {

@@ -23,6 +23,9 @@ export function toSqliteParameters(params: readonly unknown[]): unknown[] {
 function toSqliteValue(value: unknown, index: number): unknown {
   switch (typeof value) {
     case "number":
+      // SQLite stores NaN as NULL (sqlite3_bind_double): refuse rather than lose the value.
+      if (Number.isNaN(value)) throw new ArgumentError(`Parameter ${index + 1} is NaN, which SQLite would store as NULL; bind null explicitly if that is meant.`);
+      return value;
     case "string":
     case "bigint":
       return value;

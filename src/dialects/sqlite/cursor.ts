@@ -10,6 +10,7 @@
  * the engine keeps the connection to the stream until the cursor is closed, and the dialect
  * closes any cursor still open before it rolls back or closes the connection.
  */
+import { exactIntegers } from "./integers.js";
 import { ArgumentError, ResourceClosedError } from "../../errors.js";
 import type { DriverCursor } from "../../engine/interfaces.js";
 
@@ -43,7 +44,7 @@ export class SqliteCursor implements DriverCursor {
           this.#release(); // better-sqlite3 has already reset the statement: the connection is free
           break;
         }
-        rows.push(next.value as unknown[]);
+        rows.push(exactIntegers(next.value as unknown[]));
       }
     } catch (err) {
       // A failing step ends better-sqlite3's iteration too; forget the iterator, keep the error.

@@ -26,6 +26,7 @@ import type { DatabaseUrl } from "../../url.js";
 import { type ServerIsolationLevel, checkIsolationLevel } from "../shared/isolation.js";
 import { quoteDoubleQuoted } from "../shared/quote-identifier.js";
 import { toSqliteParameters } from "./bind-values.js";
+import { exactIntegers } from "./integers.js";
 import { isSqliteMemoryUrl, sqliteConnectPlan } from "./connect-options.js";
 import { SqliteConnectionState } from "./connection-state.js";
 import { SqliteCursor } from "./cursor.js";
@@ -100,7 +101,7 @@ export class SqliteDialect implements Dialect<SqliteDatabaseLike> {
     const bound = toSqliteParameters(params);
     const statement = this.#state(conn).statements.prepare(conn, sql);
     if (statement.reader) {
-      const rows = statement.raw(true).all(...bound) as unknown[][];
+      const rows = (statement.raw(true).safeIntegers(true).all(...bound) as unknown[][]).map(exactIntegers);
       // Read the columns after running: a statement re-prepared for a schema change has the new ones.
       return { columns: columnNames(statement.columns()), rows, rowCount: rows.length };
     }
@@ -123,7 +124,7 @@ export class SqliteDialect implements Dialect<SqliteDatabaseLike> {
     // A fresh statement, not a cached one: a statement that is iterating is locked, and the
     // same SQL may be run (it is a read) while this stream is open.
     const statement = conn.prepare(sql);
-    const iterator = statement.raw(true).iterate(...bound);
+    const iterator = statement.raw(true).safeIntegers(true).iterate(...bound);
     const cursor = new SqliteCursor(columnNames(statement.columns()), iterator, (done) => state.openCursors.delete(done));
     state.openCursors.add(cursor);
     return cursor;

@@ -14,6 +14,8 @@ export interface SqliteStatementLike {
   readonly reader: boolean;
   /** Rows as arrays instead of objects; only allowed on readers. Returns the statement. */
   raw(toggle?: boolean): SqliteStatementLike;
+  /** Read integers as bigints (exact beyond 2^53). Returns the statement. */
+  safeIntegers(toggle?: boolean): SqliteStatementLike;
   /** Result column descriptions; only on readers. */
   columns(): Array<{ name: string }>;
   all(...params: unknown[]): unknown[];
