@@ -60,7 +60,7 @@ export class DatabaseUrl {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65_535)) {
       throw new ArgumentError(`URL port must be an integer from 1 to 65535; got ${String(port)}.`);
     }
-    const query: Record<string, QueryValue> = {};
+    const query = Object.create(null) as Record<string, QueryValue>;
     for (const [key, value] of Object.entries(parts.query ?? {})) {
       if (typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string"))) query[key] = value;
       else throw new ArgumentError(`URL query value for '${key}' must be a string or an array of strings.`);
@@ -75,6 +75,7 @@ export class DatabaseUrl {
     // `sqlite://:memory:` (SPEC E1) would otherwise read ":memory:" as a port.
     const memory = /^(?<name>(?:sqlite|pglite)(?:\+[\w-]+)?):\/\/:memory:$/.exec(trimmed);
     if (memory?.groups !== undefined) return DatabaseUrl.create({ drivername: memory.groups.name as string, database: ":memory:" });
+    rejectDelimitersInUsername(trimmed);
     const match = URL_PATTERN.exec(trimmed);
     if (match?.groups === undefined) {
       throw new ArgumentError(
@@ -88,7 +89,11 @@ export class DatabaseUrl {
     if (portText !== undefined && portText !== "") {
       port = Number(portText);
       if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) {
-        throw new ArgumentError(`Invalid port '${portText}' in database URL '${maskInRawUrl(input)}'; it must be a number from 1 to 65535.`);
+        // The port text is not quoted: when delimiters in a username misplace the parse, it holds the password.
+        throw new ArgumentError(
+          `Invalid port in database URL '${maskInRawUrl(input)}'; it must be a number from 1 to 65535. ` +
+            "Characters such as / ? # @ : in a username or password must be percent-encoded (encodeURIComponent).",
+        );
       }
     }
     return DatabaseUrl.create({
@@ -175,6 +180,24 @@ const URL_PATTERN = new RegExp(
   "s",
 );
 
+/**
+ * `user:password@` whose username holds an unencoded / ? or # would parse with the password
+ * read as a path, query or fragment, and then printed. Refuse it, masked. (An "@" inside a
+ * query value with a ":" before it looks the same; percent-encoding it as %40 avoids this.)
+ */
+function rejectDelimitersInUsername(input: string): void {
+  const start = input.indexOf("://");
+  const at = input.lastIndexOf("@");
+  if (start < 0 || at < start + 3) return;
+  const userinfo = input.slice(start + 3, at);
+  const colon = userinfo.indexOf(":");
+  if (colon < 0 || !/[/?#]/.test(userinfo.slice(0, colon))) return;
+  throw new ArgumentError(
+    `The username in database URL '${maskInRawUrl(input)}' contains '/', '?' or '#'; percent-encode special characters ` +
+      "in the username and password (encodeURIComponent), or build the URL with URL.create({ username, password, ... }).",
+  );
+}
+
 function decode(value: string | undefined, what: string, input: string): string | undefined {
   if (value === undefined) return undefined;
   try {
@@ -185,19 +208,31 @@ function decode(value: string | undefined, what: string, input: string): string 
 }
 
 function parseQuery(text: string | undefined): Record<string, QueryValue> {
-  const query: Record<string, QueryValue> = {};
+  // No prototype: a key such as "constructor" or "__proto__" is just a (bad) option name.
+  const query = Object.create(null) as Record<string, QueryValue>;
   if (text === undefined || text === "") return query;
   for (const [key, value] of new URLSearchParams(text)) {
-    const existing = query[key];
+    const existing = Object.hasOwn(query, key) ? query[key] : undefined;
     if (existing === undefined) query[key] = value;
     else query[key] = [...(typeof existing === "string" ? [existing] : existing), value];
   }
   return query;
 }
 
-/** Mask the password of a URL string we could not parse, for error messages. */
+/**
+ * Mask the password of a URL string we could not parse, for error messages. Whatever lies
+ * between "://" and the last "@" is user information; everything after its first ":" is
+ * masked, even when delimiters in it kept the URL from parsing.
+ */
 export function maskInRawUrl(input: string): string {
-  return String(input).replace(/^([^:]+:\/\/[^:/?#@]*:).*@/s, `$1${MASK}@`);
+  const text = String(input);
+  const start = text.indexOf("://");
+  if (start < 0) return text;
+  const at = text.lastIndexOf("@");
+  if (at < start + 3) return text;
+  const userinfo = text.slice(start + 3, at);
+  const colon = userinfo.indexOf(":");
+  return text.slice(0, start + 3) + (colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:${MASK}`) + text.slice(at);
 }
 
 /** A URL given as a string or a DatabaseUrl. */

@@ -8,7 +8,7 @@
 // - ambiguous: commit() itself threw. The server may have committed before the connection
 //              died; nobody can know without looking. Reported separately, never as success.
 import { setTimeout as sleep } from "node:timers/promises";
-import { AthanorError, text, type Connection, type Engine } from "../../../src/index.js";
+import { AthanorError, OperationalError, PendingRollbackError, text, type Connection, type Engine } from "../../../src/index.js";
 
 export type Operation = "connect" | "execute" | "commit" | "rollback" | "close";
 export type OutcomeKind = "ok" | "failed" | "ambiguous";
@@ -38,6 +38,10 @@ export interface WorkloadReport {
   /** Every error a call threw, in order. */
   readonly errors: readonly unknown[];
   readonly durationMs: number;
+  /** Transactions whose connection died under them, each probed for E8. */
+  readonly lostTransactions: number;
+  /** Probes where the next statement was not refused with PendingRollbackError. */
+  readonly pendingRollbackViolations: readonly string[];
 }
 
 /** Ids unique across every burst of one scenario (the table's primary key). */
@@ -76,6 +80,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
   if (perWorker === undefined && options.until === undefined) throw new Error("runWorkload needs transactionsPerWorker or until");
   const pause = options.pauseAfterErrorMs ?? 25;
   const insert = text(`INSERT INTO ${options.table} (id) VALUES (:id)`);
+  const probe = text("SELECT 1");
+  const probes = { lostTransactions: 0, violations: [] as string[] };
   const outcomes: TxOutcome[] = [];
   const calls: CallRecord[] = [];
   const started = performance.now();
@@ -93,6 +99,20 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
     }
   }
 
+  /**
+   * SPEC E8: the connection died inside a transaction, so before rollback() the next
+   * statement must be refused with PendingRollbackError, never run outside the transaction
+   * it belonged to. (An error from BEGIN itself leaves no transaction, hence inTransaction.)
+   */
+  async function probeLostTransaction(conn: Connection): Promise<void> {
+    probes.lostTransactions++;
+    const outcome = await conn.execute(probe).then(
+      () => "ran",
+      (error: unknown) => error,
+    );
+    if (!(outcome instanceof PendingRollbackError)) probes.violations.push(outcome === "ran" ? "the statement ran" : String(outcome));
+  }
+
   async function oneTransaction(): Promise<TxOutcome> {
     const id = ids.next();
     let conn: Connection;
@@ -105,6 +125,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
       try {
         await timed("execute", () => conn.execute(insert, { id }));
       } catch (error) {
+        if (conn.inTransaction && error instanceof OperationalError && error.connectionInvalidated) await probeLostTransaction(conn);
         // The row was never committed; rolling back also clears a lost transaction (E8).
         await timed("rollback", () => conn.rollback()).catch(() => undefined);
         return { id, kind: "failed", phase: "execute", error };
@@ -142,6 +163,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRep
     ambiguous: pick("ambiguous"),
     errors: calls.filter((c) => c.error !== undefined).map((c) => c.error),
     durationMs: performance.now() - started,
+    lostTransactions: probes.lostTransactions,
+    pendingRollbackViolations: probes.violations,
   };
 }
 
@@ -155,6 +178,8 @@ export function mergeReports(reports: readonly WorkloadReport[]): WorkloadReport
     ambiguous: reports.flatMap((r) => r.ambiguous),
     errors: reports.flatMap((r) => r.errors),
     durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
+    lostTransactions: reports.reduce((sum, r) => sum + r.lostTransactions, 0),
+    pendingRollbackViolations: reports.flatMap((r) => r.pendingRollbackViolations),
   };
 }
 

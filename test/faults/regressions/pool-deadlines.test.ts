@@ -1,4 +1,4 @@
-// KNOWN BUGS (fail today; run with `npm run test:known-bugs`, not part of `npm test`).
+// Regression tests for bugs the proving ground found (all fixed; part of `npm test`).
 // SPEC P2/P22: a checkout that gets nothing within timeoutMs fails, and nothing waits
 // longer. Three ways src/pool/pool.ts breaks that, each on the fake driver, in ~1 s each.
 // The real-server symptom is known-bugs/blackhole-preping.known-bug.ts.

@@ -1,4 +1,4 @@
-// KNOWN BUG (fails today; run with `npm run test:known-bugs`, not part of `npm test`).
+// Regression test for a bug the proving ground found (fixed; part of `npm test`).
 // SPEC E9: driver errors are wrapped in DBAPIError subclasses. Errors raised while OPENING a
 // connection are not: engine.connect() rejects with the driver's own error (pg / mysql2
 // `Error: connect ECONNREFUSED`, pg's DatabaseError 53300 "too many clients", mysql2's

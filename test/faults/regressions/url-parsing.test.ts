@@ -1,4 +1,4 @@
-// KNOWN BUGS (fail today; run with `npm run test:known-bugs`, not part of `npm test`).
+// Regression tests for bugs the proving ground found (all fixed; part of `npm test`).
 // Found by test/properties/urls.test.ts; both in src/url.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";

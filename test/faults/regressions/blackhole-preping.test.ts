@@ -1,4 +1,4 @@
-// KNOWN BUG (fails today; run with `npm run test:known-bugs`, not part of `npm test`).
+// Regression test for a bug the proving ground found (fixed; part of `npm test`).
 // With poolPrePing, a 5 s partition makes checkouts outlive poolTimeoutMs (3 s): seen at
 // ~5 000 ms on PostgreSQL and MariaDB. Two causes in
 // src/pool/pool.ts, each reproduced alone on the fake driver in pool-deadlines.known-bug.ts:
