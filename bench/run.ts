@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { engineBench } from "./engine.bench.js";
 import { poolBench } from "./pool.bench.js";
+import { webBench } from "./web.bench.js";
 import { renderTable } from "./lib/table.js";
 import type { BenchContext, BenchModule, BenchReport } from "./lib/types.js";
 
@@ -12,7 +14,7 @@ import type { BenchContext, BenchModule, BenchReport } from "./lib/types.js";
  * name contains it), prints their tables as Markdown and saves bench/results/<name>.json.
  * To add a benchmark, write a BenchModule (bench/lib/types.ts) and list it here.
  */
-const MODULES: readonly BenchModule[] = [poolBench];
+const MODULES: readonly BenchModule[] = [poolBench, engineBench, webBench];
 
 interface Args {
   filters: string[];

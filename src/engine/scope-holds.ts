@@ -14,8 +14,11 @@ export interface ConnectionHold {
 }
 
 interface HoldRecord {
-  /** Where the session took its connection. */
-  readonly stack: string;
+  /**
+   * Where the session took its connection, as an Error whose stack is formatted only if the
+   * guard fires: formatting (source maps included) per request costs far more than capturing.
+   */
+  readonly site: Error;
 }
 
 const holdsByScope = new WeakMap<AsyncScope, Map<object, Set<HoldRecord>>>();
@@ -36,7 +39,7 @@ export function holdConnection(engine: object): ConnectionHold {
     records = new Set();
     byEngine.set(engine, records);
   }
-  const record: HoldRecord = { stack: stackHere() };
+  const record: HoldRecord = { site: new Error("session checkout") };
   records.add(record);
   const set = records;
   return { release: () => void set.delete(record) };
@@ -48,7 +51,8 @@ export function heldHere(engine: object): string | undefined {
   if (scope === ROOT_SCOPE) return undefined;
   const records = holdsByScope.get(scope)?.get(engine);
   if (records === undefined || records.size === 0) return undefined;
-  return records.values().next().value?.stack;
+  const site = records.values().next().value?.site;
+  return site === undefined ? undefined : (site.stack ?? "").split("\n").slice(1).join("\n");
 }
 
 export function stackHere(): string {

@@ -71,8 +71,9 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
     const key = scopefunc();
     const session = get(key);
     forget(key);
-    if (removeOptions?.final === true && isObject(key)) ended.add(key);
-    await session?.close();
+    const final = removeOptions?.final === true;
+    if (final && isObject(key)) ended.add(key);
+    await session?.close({ final });
   };
   registry.scope = <T>(work: () => Promise<T>): Promise<T> =>
     runInScope(async () => {
@@ -86,7 +87,8 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
   const forwarded: Forwarded[] = ["execute", "stream", "connection", "begin", "beginNested", "commit", "rollback", "close"];
   for (const method of forwarded) {
     Object.defineProperty(registry, method, {
-      value: (...args: unknown[]) => (registry()[method] as (...a: unknown[]) => unknown)(...args),
+      // Async all the way: db.execute(...) in an ended scope rejects like any other failure.
+      value: async (...args: unknown[]) => (registry()[method] as (...a: unknown[]) => unknown)(...args),
     });
   }
   return registry;

@@ -44,6 +44,10 @@ export class Session implements SessionTransactionHost {
   #current: SessionTransaction | null = null;
   #hold: ConnectionHold | undefined = undefined;
   #busy: string | undefined = undefined;
+  /** The running operation, so close() can wait for it. */
+  #running: Promise<unknown> | undefined = undefined;
+  /** close({ final: true }) happened: the session refuses any further work. */
+  #finalized = false;
 
   constructor(options: SessionOptions) {
     const unknown = Object.keys(options ?? {}).filter((k) => !(SESSION_OPTION_NAMES as readonly string[]).includes(k));
@@ -136,16 +140,22 @@ export class Session implements SessionTransactionHost {
     return this.#exclusive("rollback", () => this.#rollbackAll());
   }
 
-  /** Roll back anything open and give the connection back; the session can be used again. */
-  async close(): Promise<void> {
-    if (this.#busy !== undefined) {
-      throw new IllegalStateChangeError(`Can't close() this Session while ${this.#busy}() is in progress; await it first.`);
-    }
+  /**
+   * Roll back anything open and give the connection back. A call still running is waited for
+   * first (teardown must not race it). The session can be used again, unless `final`: then
+   * it refuses any further work (a request that ended must not autobegin a new transaction).
+   */
+  async close(options?: { final?: boolean }): Promise<void> {
+    if (options?.final === true) this.#finalized = true;
+    while (this.#running !== undefined) await this.#running.catch(() => undefined);
     this.#busy = "close";
+    const running = this.#rollbackAll();
+    this.#running = running;
     try {
-      await this.#rollbackAll();
+      await running;
     } finally {
       this.#busy = undefined;
+      this.#running = undefined;
     }
   }
 
@@ -285,6 +295,11 @@ export class Session implements SessionTransactionHost {
 
   /** One operation at a time (SPEC S6). */
   async #exclusive<T>(method: string, work: () => Promise<T>): Promise<T> {
+    if (this.#finalized) {
+      throw new InvalidRequestError(`This Session was closed for good (its scope ended); can't ${method}(). Open a new Session.`, {
+        code: "SESSION_CLOSED",
+      });
+    }
     if (this.#busy !== undefined) {
       throw new IllegalStateChangeError(
         `Method '${method}()' can't be called here: '${this.#busy}()' is already in progress on this Session. ` +
@@ -292,10 +307,13 @@ export class Session implements SessionTransactionHost {
       );
     }
     this.#busy = method;
+    const running = work();
+    this.#running = running;
     try {
-      return await work();
+      return await running;
     } finally {
       this.#busy = undefined;
+      this.#running = undefined;
     }
   }
 }

@@ -19,18 +19,22 @@ const COMMIT_FAILED_BODY = "Internal Server Error: the request's transaction cou
  * redirect, a piped stream's end), so the hook is on end() itself, which Express calls once the
  * whole response (headers and body) is known.
  *
- * While the response is held back it reports headersSent = true, as Node does after end():
- * an error handler then treats the response as sent (Express's finalhandler closes the
- * connection) instead of rewriting the status of a response already given. The commit waits
- * one event-loop turn (setImmediate) so that a handler throwing right after res.send() is seen
- * first: its connection closed, the transaction rolled back. An error that arrives while
- * COMMIT is in flight is too late to change the outcome: the client is answered.
+ * While the response is held back the gate keeps what plain Express guarantees after end():
+ * - headersSent reports true, so an error handler treats the response as sent instead of
+ *   rewriting its status (a naive one that ends it again is ignored and its changes undone);
+ * - a server-side socket.destroy() (Express's finalhandler closes the connection when a handler
+ *   throws after res.send()) waits until the response is out, as it would have been already.
+ * So a handler that throws after sending behaves as without the middleware: the client gets the
+ * response it sent, and the transaction behind that response is committed.
  */
 export class ResponseGate {
   #phase: Phase = "open";
   #args: unknown[] = [];
   #closed = false;
   #lateEnd = false;
+  /** A destroy() asked for while the response was held back (undefined: none). */
+  #destroyAsked: { error: Error | undefined } | undefined;
+  #restoreDestroy: (() => void) | undefined;
   readonly #originalEnd: (...args: unknown[]) => unknown;
 
   constructor(
@@ -76,8 +80,8 @@ export class ResponseGate {
     this.#phase = "deciding";
     this.#args = args;
     Object.defineProperty(this.res, "headersSent", { configurable: true, get: () => true });
-    if (this.request.outcomeFor(this.res.statusCode) === "commit") setImmediate(() => this.#decideLogged());
-    else this.#decideLogged();
+    this.#holdDestroy();
+    this.#decideLogged();
     return this.res;
   }
 
@@ -98,16 +102,39 @@ export class ResponseGate {
       ending = await this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode));
     } finally {
       Reflect.deleteProperty(this.res, "headersSent"); // back to Node's own getter
+      this.#restoreDestroy?.();
       if (this.#lateEnd) this.#restore(statusCode, statusMessage, headers);
       this.#phase = "done";
     }
-    if (ending.commitError !== undefined) return this.#commitFailed(ending.commitError);
-    if (abandoned || this.#abandoned()) {
-      // Nobody to answer, or an error handler closed the connection before anything was decided.
-      if (!this.res.destroyed) this.res.destroy();
-      return;
+    const asked = this.#destroyAsked;
+    // The connection is to be closed after this response: say so, or a keep-alive client
+    // could send its next request on it and see that one fail.
+    if (asked !== undefined && !this.res.headersSent) this.res.setHeader("Connection", "close");
+    if (ending.commitError !== undefined) this.#commitFailed(ending.commitError);
+    else if (abandoned || this.#closed || this.res.destroyed) this.res.destroy(); // nobody to answer
+    else this.#end(this.#args);
+    if (asked !== undefined && !this.res.destroyed) {
+      // What the error handler wanted, now that the response is on its way: close after it.
+      const socket = this.req.socket;
+      if (this.res.writableFinished) socket.destroy(asked.error);
+      else this.res.once("finish", () => socket.destroy(asked.error));
     }
-    this.#end(this.#args);
+  }
+
+  /** Defer server-side socket.destroy() calls until the held-back response has been written. */
+  #holdDestroy(): void {
+    const socket = this.req.socket;
+    if (socket === null || socket === undefined || socket.destroyed) return;
+    const own = Object.getOwnPropertyDescriptor(socket, "destroy");
+    socket.destroy = ((error?: Error) => {
+      this.#destroyAsked ??= { error };
+      return socket;
+    }) as typeof socket.destroy;
+    this.#restoreDestroy = () => {
+      this.#restoreDestroy = undefined;
+      if (own === undefined) Reflect.deleteProperty(socket, "destroy");
+      else Object.defineProperty(socket, "destroy", own);
+    };
   }
 
   #onClose(): void {
@@ -118,7 +145,7 @@ export class ResponseGate {
     if (this.#phase === "done") void this.request.end("rollback");
   }
 
-  /** The client left, or the server closed the connection (an error after res.send()). */
+  /** The client left before the outcome was decided. */
   #abandoned(): boolean {
     return this.#closed || this.res.destroyed || this.req.socket?.destroyed === true;
   }

@@ -1,7 +1,6 @@
+import { ArgumentError } from "../errors.js";
 import { currentScope, runInExistingScope, type AsyncScope } from "../context.js";
-import { IllegalStateChangeError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { Session } from "../orm/session.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
 
 /**
@@ -30,11 +29,11 @@ export interface Ending {
 /** Checked once, at middleware creation, so a typo fails at startup and not per request. */
 export function checkOptions(db: ScopedSession, options: RequestScopeOptions | undefined): CommitMode {
   if (typeof db !== "function" || typeof db.remove !== "function" || typeof db.has !== "function") {
-    throw new TypeError("athanor web middleware needs a scoped session: scopedSession(sessionmaker({ bind: engine })).");
+    throw new ArgumentError("athanor web middleware needs a scoped session: scopedSession(sessionmaker({ bind: engine })).");
   }
   const mode = options?.commit ?? "never";
   if (mode !== "on-success" && mode !== "never") {
-    throw new TypeError(`commit must be "on-success" or "never"; got ${JSON.stringify(mode)}.`);
+    throw new ArgumentError(`commit must be "on-success" or "never"; got ${JSON.stringify(mode)}.`);
   }
   return mode;
 }
@@ -99,25 +98,19 @@ export class RequestSession {
         ending = { committed: false, commitError: err };
       }
     }
-    await this.#remove(session);
+    await this.#remove();
     return ending;
   }
 
-  /** remove({ final: true }) rolls back what is still open and forgets the session. */
-  async #remove(session: Session | undefined): Promise<void> {
+  /**
+   * remove({ final: true }) rolls back what is still open and forgets the session. If the
+   * handler is still running a statement (it went on after the response, or the client left),
+   * close() waits for that call first; the session then refuses further work.
+   */
+  async #remove(): Promise<void> {
     try {
       await this.db.remove({ final: true });
     } catch (err) {
-      if (session !== undefined && err instanceof IllegalStateChangeError) {
-        // The handler is still running a statement on it (it went on after the response or
-        // the client left). remove() has already forgotten it; close it once that returns.
-        this.logger.warn(
-          "athanor: a request ended while its session was still in use (a handler kept working after the response " +
-            "or after the client disconnected); the session will be rolled back and closed when that call returns.",
-        );
-        closeWhenIdle(session, this.logger);
-        return;
-      }
       this.logger.error(`athanor: removing the request's session failed: ${describe(err)}`);
     }
   }
@@ -125,23 +118,6 @@ export class RequestSession {
   #inScope<T>(fn: () => T): T {
     return runInExistingScope(this.scope, fn);
   }
-}
-
-const FIRST_RETRY_MS = 5;
-const MAX_RETRY_MS = 1_000;
-
-/** Retry close() until the operation in progress has returned, backing off to once a second. */
-function closeWhenIdle(session: Session, logger: Logger, delayMs = FIRST_RETRY_MS): void {
-  // unref: a handler stuck in a statement must not keep a stopping process alive.
-  setTimeout(() => {
-    session.close().then(
-      () => undefined,
-      (err: unknown) => {
-        if (err instanceof IllegalStateChangeError) closeWhenIdle(session, logger, Math.min(delayMs * 2, MAX_RETRY_MS));
-        else logger.error(`athanor: closing the session of an ended request failed: ${describe(err)}`);
-      },
-    );
-  }, delayMs).unref();
 }
 
 export function describe(err: unknown): string {

@@ -127,9 +127,13 @@ for (const target of await engineTargets()) {
       const second = session.execute(text("SELECT 2")).then(() => undefined, (e: unknown) => e);
       assert.ok((await second) instanceof IllegalStateChangeError);
       await first;
-      const closing = session.execute(text("SELECT 3"));
-      await assert.rejects(session.close(), IllegalStateChangeError);
-      await closing;
+      // close() is teardown, not overlapping work: it waits for the running call, then closes.
+      const running = session.execute(text("SELECT 3"));
+      await session.close();
+      await running;
+      assert.equal(session.inTransaction, false);
+      await session.close({ final: true });
+      await assert.rejects(session.execute(text("SELECT 4")), /closed for good/);
     });
 
     it("S4: scopedSession keeps one session per async scope; remove() closes and forgets it", async () => {

@@ -46,6 +46,15 @@ export async function webTargets(): Promise<WebTarget[]> {
       };
       const engine = t.engine({ ...SIZING[t.name], logger, ...options });
       const server = trackServerConnections(engine, t.name);
+      if (t.name === "sqlite") {
+        // WAL without an fsync per commit: better-sqlite3 blocks the event loop while it syncs,
+        // and here the server shares that loop with the test's own client.
+        engine.pool.events.on("connect", (dbapi: unknown) => {
+          const sqlite = dbapi as { pragma(source: string): unknown };
+          sqlite.pragma("journal_mode = WAL");
+          sqlite.pragma("synchronous = NORMAL");
+        });
+      }
       const db = scopedSession(sessionmaker({ bind: engine }));
       return { engine, db, server, logged };
     },

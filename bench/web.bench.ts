@@ -1,0 +1,196 @@
+import { fmtRatio, max, median, min } from "./lib/stats.js";
+import type { BenchContext, BenchModule, BenchReport, Table, TargetVerdict } from "./lib/types.js";
+import { spawnTsWorker, WorkerClient } from "./lib/worker-rpc.js";
+import { BASELINE, CONTENDERS, DESCRIPTIONS, POOL_MAX, type WebContender } from "./web/contenders.js";
+import { serverConnections } from "./web/db.js";
+import { drive, type LoadResult } from "./web/load.js";
+import type { WebOps } from "./web/protocol.js";
+
+/**
+ * Request scoping on a real HTTP server (issue, "Speed"): requests per second of a minimal
+ * Express endpoint doing one SELECT through athanor's request-scoped session, against the same
+ * endpoint on pg.Pool and on MikroORM's RequestContext, all over 10 PostgreSQL connections.
+ *
+ * Each server runs in its own worker thread; the load generator (bench/web/load.ts) runs on
+ * the main thread. Every contender is verified first (right answers, round trips per request)
+ * and warmed up; rounds are interleaved (order rotated each round) and the median reported.
+ * After each run: no athanor connection left checked out, at most 10 server connections.
+ */
+
+const CONCURRENCIES = [16, 64] as const;
+const TARGET_RATIO = 0.9;
+const OURS: WebContender = "athanor";
+/** What each contender's description promises, checked by counting pg queries. */
+const ROUND_TRIPS: Record<WebContender, number> = {
+  "pg.Pool": 1,
+  athanor: 3,
+  "athanor-autocommit": 2,
+  "athanor-autocommit-noreset": 1,
+  "athanor-engine-noreset": 1,
+  "mikro-orm": 1,
+  "express-only": 0,
+};
+
+interface Sizes {
+  rounds: number;
+  runMs: number;
+  warmMs: number;
+  verifyMs: number;
+}
+
+function sizes(ctx: BenchContext): Sizes {
+  const s: Sizes = ctx.quick ? { rounds: 2, runMs: 500, warmMs: 300, verifyMs: 200 } : { rounds: 5, runMs: 2_000, warmMs: 1_000, verifyMs: 500 };
+  return ctx.rounds === undefined ? s : { ...s, rounds: ctx.rounds };
+}
+
+type Client = WorkerClient<WebOps>;
+
+interface Started {
+  client: Client;
+  port: number;
+}
+
+function rotated(r: number): WebContender[] {
+  const k = r % CONTENDERS.length;
+  return [...CONTENDERS.slice(k), ...CONTENDERS.slice(0, k)];
+}
+
+async function start(name: WebContender, ctx: BenchContext): Promise<Started | string> {
+  const client = new WorkerClient<WebOps>(spawnTsWorker(new URL("./web/server.ts", import.meta.url), { contender: name }));
+  try {
+    const { port } = await client.call("start", {});
+    return { client, port };
+  } catch (err) {
+    await client.terminate();
+    const reason = err instanceof Error ? err.message.split("\n")[0] ?? "" : String(err);
+    ctx.progress(`web: ${name} could not start, left out: ${reason}`);
+    return reason;
+  }
+}
+
+/** Right answers, round trips per request as described, pool and server connections in bounds. */
+async function verify(name: WebContender, s: Started, sizes: Sizes): Promise<{ roundTrips: number }> {
+  await s.client.call("countQueries", { on: true });
+  const load = await drive(s.port, 4, sizes.verifyMs);
+  const { queries } = await s.client.call("countQueries", { on: false });
+  const roundTrips = queries / load.requests;
+  if (load.failures > 0) throw new Error(`${name}: ${load.failures} wrong answers during verification`);
+  if (Math.abs(roundTrips - ROUND_TRIPS[name]) > 0.05) {
+    throw new Error(`${name}: ${roundTrips.toFixed(2)} round trips per request, expected ${ROUND_TRIPS[name]}`);
+  }
+  await checkAfterRun(name, s);
+  return { roundTrips };
+}
+
+async function checkAfterRun(name: WebContender, s: Started): Promise<void> {
+  const { checkedOut } = await s.client.call("checkedOut", {});
+  if (checkedOut > 0) throw new Error(`${name}: ${checkedOut} connections still checked out after a run`);
+  if (name !== "express-only") {
+    const open = await serverConnections(name);
+    if (open > POOL_MAX) throw new Error(`${name}: ${open} server connections, more than the pool's ${POOL_MAX}`);
+  }
+  await s.client.call("release", {});
+}
+
+async function run(ctx: BenchContext): Promise<BenchReport> {
+  const s = sizes(ctx);
+  const started = new Map<WebContender, Started>();
+  const missing = new Map<WebContender, string>();
+  const roundTrips = new Map<WebContender, number>();
+  const results = new Map<string, LoadResult[]>();
+  const key = (name: WebContender, c: number): string => `${name}@${c}`;
+  try {
+    for (const name of CONTENDERS) {
+      const s0 = await start(name, ctx);
+      if (typeof s0 === "string") missing.set(name, s0);
+      else started.set(name, s0);
+    }
+    if (!started.has(OURS) || !started.has(BASELINE)) throw new Error("athanor and pg.Pool must both run (is PostgreSQL up?)");
+    for (const [name, st] of started) {
+      ctx.progress(`web: verify + warm up ${name}`);
+      roundTrips.set(name, (await verify(name, st, s)).roundTrips);
+      for (const c of CONCURRENCIES) await drive(st.port, c, s.warmMs);
+      await st.client.call("release", {});
+    }
+    for (let r = 0; r < s.rounds; r++) {
+      for (const c of CONCURRENCIES) {
+        const line: string[] = [];
+        for (const name of rotated(r)) {
+          const st = started.get(name);
+          if (st === undefined) continue;
+          const result = await drive(st.port, c, s.runMs);
+          if (result.failures > 0) throw new Error(`${name}: ${result.failures} failed requests at concurrency ${c}`);
+          await checkAfterRun(name, st);
+          results.set(key(name, c), [...(results.get(key(name, c)) ?? []), result]);
+          line.push(`${name} ${fmtRate(rps(result))}`);
+        }
+        ctx.progress(`web: round ${r + 1}/${s.rounds}, concurrency ${c} (req/s): ${line.join(", ")}`);
+      }
+    }
+  } finally {
+    for (const st of started.values()) {
+      await st.client.call("close", {}).catch(() => undefined);
+      await st.client.terminate();
+    }
+  }
+  return report(s, [...started.keys()], missing, roundTrips, (name, c) => results.get(key(name, c)) ?? []);
+}
+
+const rps = (r: LoadResult): number => (r.requests / r.elapsedMs) * 1000;
+const fmtRate = (perSecond: number): string => Math.round(perSecond).toLocaleString("en-US");
+
+function report(
+  s: Sizes,
+  ran: WebContender[],
+  missing: Map<WebContender, string>,
+  roundTrips: Map<WebContender, number>,
+  runs: (name: WebContender, c: number) => LoadResult[],
+): BenchReport {
+  const medianRps = (name: WebContender, c: number): number => median(runs(name, c).map(rps));
+  const tables: Table[] = CONCURRENCIES.map((c) => ({
+    title: `GET /select → SELECT 1 over 10 PostgreSQL connections, ${c} concurrent keep-alive clients (median of ${s.rounds} runs × ${s.runMs / 1000} s)`,
+    columns: ["contender", "req/s", "runs min–max", `÷ ${BASELINE}`, "p50 ms", "p99 ms", "round trips/req"],
+    rows: ran.map((name) => {
+      const rates = runs(name, c).map(rps);
+      return [
+        name,
+        fmtRate(medianRps(name, c)),
+        `${fmtRate(min(rates))}–${fmtRate(max(rates))}`,
+        fmtRatio(medianRps(name, c) / medianRps(BASELINE, c)),
+        median(runs(name, c).map((r) => r.p50Ms)).toFixed(2),
+        median(runs(name, c).map((r) => r.p99Ms)).toFixed(2),
+        (roundTrips.get(name) ?? 0).toFixed(2),
+      ];
+    }),
+    notes: [
+      ...ran.map((name) => `${name}: ${DESCRIPTIONS[name]}`),
+      ...[...missing].map(([name, why]) => `${name}: not run (${why})`),
+    ],
+  }));
+  const targets: TargetVerdict[] = CONCURRENCIES.flatMap((c) => {
+    const verdict = (name: WebContender, label: string): TargetVerdict => {
+      const ratio = medianRps(name, c) / medianRps(BASELINE, c);
+      return { target: `${label} ≥ 90% of pg.Pool's req/s at ${c} concurrent`, measured: fmtRatio(ratio), met: ratio >= TARGET_RATIO };
+    };
+    const layer = medianRps("athanor-autocommit-noreset", c) / medianRps("athanor-engine-noreset", c);
+    return [
+      verdict(OURS, "athanor (BEGIN/SELECT/COMMIT)"),
+      verdict("athanor-autocommit-noreset", "athanor AUTOCOMMIT, no reset"),
+      {
+        target: `web layer (middleware + request-scoped session) ≥ 90% of the engine alone at ${c} concurrent`,
+        measured: fmtRatio(layer),
+        met: layer >= TARGET_RATIO,
+      },
+    ];
+  });
+  const json = Object.fromEntries(
+    ran.map((name) => [name, { roundTrips: roundTrips.get(name), byConcurrency: Object.fromEntries(CONCURRENCIES.map((c) => [c, runs(name, c)])) }]),
+  );
+  return { name: "web", title: "Web request scoping: Express + one SELECT per request", tables, targets, json: { sizes: s, missing: Object.fromEntries(missing), results: json } };
+}
+
+export const webBench: BenchModule = {
+  name: "web",
+  description: "Express endpoint, one SELECT per request: athanor's request-scoped session vs pg.Pool vs MikroORM RequestContext",
+  run,
+};

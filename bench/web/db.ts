@@ -1,0 +1,50 @@
+import pg from "pg";
+
+/**
+ * The PostgreSQL the web benchmark's servers query: the tests' server (ATHANOR_PG_URL
+ * overrides it). Each contender's connections carry their own application_name, so the server
+ * can count them.
+ */
+export interface PgTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+}
+
+export function pgTarget(): PgTarget {
+  const url = new URL(process.env.ATHANOR_PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test");
+  return {
+    host: url.hostname,
+    port: url.port === "" ? 5432 : Number(url.port),
+    user: decodeURIComponent(url.username) || "postgres",
+    password: url.password === "" ? undefined : decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)) || "test",
+  };
+}
+
+export function applicationName(contender: string): string {
+  return `athanor-bench-web:${contender}`.slice(0, 63);
+}
+
+/** postgresql://... for createEngine, with the contender's application_name. */
+export function pgUrl(contender: string): string {
+  const t = pgTarget();
+  const auth = encodeURIComponent(t.user) + (t.password === undefined ? "" : `:${encodeURIComponent(t.password)}`);
+  return `postgresql://${auth}@${t.host}:${t.port}/${encodeURIComponent(t.database)}?application_name=${encodeURIComponent(applicationName(contender))}`;
+}
+
+/** Server connections open under the contender's application_name (checked after each run). */
+export async function serverConnections(contender: string): Promise<number> {
+  const t = pgTarget();
+  const client = new pg.Client({ ...t, application_name: "athanor-bench-web:admin" });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const r = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [applicationName(contender)]);
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}

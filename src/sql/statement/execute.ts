@@ -1,0 +1,78 @@
+/**
+ * Running statements with typed, type-converted results, through any Connection or Session.
+ *
+ * conn.execute(stmt) sends a statement but (until the engine applies `processRows` from the
+ * compiled statement itself) returns the driver's values: SQLite's 1/0 for booleans, JSON
+ * text. executeStatement() compiles through conn.execute() as usual, keeps the compiled
+ * statement, and converts the rows with its result processors; rows already converted are
+ * recognised and left alone, so it stays correct once the engine does the conversion too.
+ */
+import { Result } from "../../engine/result.js";
+import type { CompiledQuery } from "../compiler/compile.js";
+import { isProcessedRow } from "../compiler/result-processing.js";
+import { EXECUTABLE, type CompileTarget, type Executable } from "../executable.js";
+import type { ColumnBuilders } from "../schema/row-types.js";
+import type { Insert } from "./insert.js";
+
+/** A statement whose rows are typed `R` (every select/insert/update/delete). */
+export type TypedExecutable<R extends object> = Executable & { readonly __row?: R };
+
+/** A Connection or a Session. */
+export interface ResultExecutor {
+  execute(statement: Executable, params?: Record<string, unknown>): Promise<Result>;
+}
+
+/** Execute `statement` and return its rows typed `R` and converted to the columns' JavaScript types. */
+export async function executeStatement<R extends object>(
+  executor: ResultExecutor,
+  statement: TypedExecutable<R>,
+  params?: Record<string, unknown>,
+): Promise<Result<R>> {
+  let compiled: Partial<CompiledQuery> | undefined;
+  const capturing: Executable = {
+    [EXECUTABLE]: true,
+    compileFor(target: CompileTarget, values?: Readonly<Record<string, unknown>>) {
+      const statementFor = statement.compileFor(target, values);
+      compiled = statementFor;
+      return statementFor;
+    },
+  };
+  const result = await executor.execute(capturing, params);
+  return processResult<R>(result, compiled);
+}
+
+/** A Result with its rows converted by the compiled statement's processors. */
+export function processResult<R extends object>(result: Result, compiled: Partial<CompiledQuery> | undefined): Result<R> {
+  const process = compiled?.processRows;
+  if (process === undefined || !result.returnsRows) return result as unknown as Result<R>;
+  const rows = result.all().map((row) => row._values);
+  if (rows.every(isProcessedRow)) return result as unknown as Result<R>;
+  return new Result<R>(result.keys(), process(rows), result.rowCount, result.lastInsertId);
+}
+
+/**
+ * Execute an insert of any number of rows as `insert.batches(dialect)` statements, in order,
+ * in the executor's current transaction; RETURNING rows come back together, in input order.
+ */
+export async function executeBatches<C extends ColumnBuilders, R extends object>(executor: ResultExecutor, insert: Insert<C, R>): Promise<Result<R>> {
+  let batches: Insert<C, R>[] | undefined;
+  let index = 0;
+  const results: Result<R>[] = [];
+  do {
+    const position = index;
+    const batch: Executable = {
+      [EXECUTABLE]: true,
+      compileFor(target: CompileTarget, values?: Readonly<Record<string, unknown>>) {
+        batches ??= insert.batches(target);
+        return (batches[position] as Insert<C, R>).compileFor(target, values);
+      },
+    };
+    results.push(await executeStatement<R>(executor, batch));
+    index++;
+  } while (batches !== undefined && index < batches.length);
+  if (results.length === 1) return results[0] as Result<R>;
+  const first = results[0] as Result<R>;
+  const rows = results.flatMap((r) => r.all().map((row) => [...row._values]));
+  const rowCount = results.reduce((sum, r) => sum + Math.max(0, r.rowCount), 0);
+  return new Result<R>(first.keys(), rows, rowCount, results[results.length - 1]?.lastInsertId);
+}
