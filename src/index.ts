@@ -19,5 +19,5 @@ export { SessionTransaction, type SessionTransactionState } from "./orm/session-
 export { sessionmaker, type SessionFactory } from "./orm/sessionmaker.js";
 export { scopedSession, type ScopedSession, type ScopedSessionOptions } from "./orm/scoped-session.js";
 export type { WrongHandleGuard } from "./engine/engine.js";
-export { EXECUTABLE, isExecutable, type Executable, type CompileTarget, type CompiledStatement } from "./sql/executable.js";
+export { EXECUTABLE, isExecutable, type Executable, type TypedExecutable, type CompileTarget, type CompiledStatement } from "./sql/executable.js";
 export * from "./sql/index.js";

@@ -7,7 +7,7 @@ import {
 } from "../errors.js";
 import { logInfo } from "../log.js";
 import type { PooledConnection } from "../pool/pooled-connection.js";
-import { isExecutable, type Executable } from "../sql/executable.js";
+import { isExecutable, type TypedExecutable } from "../sql/executable.js";
 import { isTextClause, type TextClause } from "../sql/text.js";
 import { AsyncResult } from "./async-result.js";
 import type { EngineCore } from "./engine-core.js";
@@ -97,16 +97,19 @@ export class Connection<C = unknown> implements TransactionHost {
 
   /** Run a statement; an array of parameter sets runs it once per set (executemany). */
   async execute<T extends object = Record<string, unknown>>(
-    statement: TextClause | Executable,
+    statement: TextClause | TypedExecutable<T>,
     params?: Params | readonly Params[],
   ): Promise<Result<T>> {
     return this.#exclusive("execute", async () => {
       if (isExecutable(statement)) {
         if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
+        // Compiled once connected: some dialects learn their server's features on connect
+        // (MariaDB's RETURNING). Bad values are refused before BEGIN all the same.
+        await this.#ensureProxy();
         const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
         checkBindValues(compiled.params, undefined);
         await this.#autobegin();
-        return (await this.#run(compiled.sql, [...compiled.params])) as Result<T>;
+        return (await this.#run(compiled.sql, [...compiled.params], compiled.processRows)) as Result<T>;
       }
       const clause = checkStatement(statement);
       if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[])) as Result<T>;
@@ -390,9 +393,10 @@ export class Connection<C = unknown> implements TransactionHost {
     return compiled;
   }
 
-  async #run(sql: string, values: unknown[]): Promise<Result> {
+  async #run(sql: string, values: unknown[], processRows?: (rows: unknown[][]) => unknown[][]): Promise<Result> {
     const raw = await this.#runRaw(sql, values);
-    const result = new Result(raw.columns, raw.rows, raw.rowCount, raw.lastInsertId);
+    const rows = processRows !== undefined && raw.rows.length > 0 ? processRows(raw.rows) : raw.rows;
+    const result = new Result(raw.columns, rows, raw.rowCount, raw.lastInsertId);
     if (this.engine.events.has("afterExecute")) await this.engine.events.emitAwaited("afterExecute", this as Connection, sql, values, result);
     return result;
   }

@@ -10,7 +10,7 @@ import {
   InvalidRequestError,
   PendingRollbackError,
 } from "../errors.js";
-import type { Executable } from "../sql/executable.js";
+import type { TypedExecutable } from "../sql/executable.js";
 import type { TextClause } from "../sql/text.js";
 import { holdConnection, type ConnectionHold } from "../engine/scope-holds.js";
 import { SessionTransaction, type SessionTransactionHost } from "./session-transaction.js";
@@ -73,7 +73,7 @@ export class Session implements SessionTransactionHost {
   }
 
   /** Run a statement in the session's transaction (begun first if needed). */
-  async execute<T extends object = Record<string, unknown>>(statement: TextClause | Executable, params?: Params | readonly Params[]): Promise<Result<T>> {
+  async execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[]): Promise<Result<T>> {
     return this.#exclusive("execute", async () => {
       const tx = await this.#usableTransaction();
       return this.#guarded(tx, () => tx.connection.execute<T>(statement, params));

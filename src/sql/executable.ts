@@ -15,6 +15,8 @@ export interface CompileTarget {
 export interface CompiledStatement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /** Converts the driver's rows to the columns' JavaScript types (SQLite 0/1 → boolean...). */
+  readonly processRows?: ((rows: unknown[][]) => unknown[][]) | undefined;
 }
 
 /** Marks objects conn.execute() accepts besides text(): select(), insert(), update(), delete()... */
@@ -28,6 +30,9 @@ export interface Executable {
   readonly [EXECUTABLE]: true;
   compileFor(target: CompileTarget, params?: Readonly<Record<string, unknown>>): CompiledStatement;
 }
+
+/** A statement whose rows are typed `R` (select(), insert().returning()...): execute() infers it. */
+export type TypedExecutable<R extends object> = Executable & { readonly __row?: R };
 
 export function isExecutable(value: unknown): value is Executable {
   return typeof value === "object" && value !== null && (value as { [EXECUTABLE]?: unknown })[EXECUTABLE] === true;

@@ -10,12 +10,11 @@
 import { Result } from "../../engine/result.js";
 import type { CompiledQuery } from "../compiler/compile.js";
 import { isProcessedRow } from "../compiler/result-processing.js";
-import { EXECUTABLE, type CompileTarget, type Executable } from "../executable.js";
+import { EXECUTABLE, type CompileTarget, type Executable, type TypedExecutable } from "../executable.js";
 import type { ColumnBuilders } from "../schema/row-types.js";
 import type { Insert } from "./insert.js";
 
-/** A statement whose rows are typed `R` (every select/insert/update/delete). */
-export type TypedExecutable<R extends object> = Executable & { readonly __row?: R };
+export type { TypedExecutable } from "../executable.js";
 
 /** A Connection or a Session. */
 export interface ResultExecutor {
@@ -33,7 +32,7 @@ export async function executeStatement<R extends object>(
     [EXECUTABLE]: true,
     compileFor(target: CompileTarget, values?: Readonly<Record<string, unknown>>) {
       const statementFor = statement.compileFor(target, values);
-      compiled = statementFor;
+      compiled = statementFor as Partial<CompiledQuery>;
       return statementFor;
     },
   };
