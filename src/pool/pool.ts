@@ -20,6 +20,12 @@ import { callCreator, captureStack, shortError } from "./pool-helpers.js";
 import type { CheckedOutConnection, CheckoutOptions, CheckoutRequest, PoolCounts, PoolStatus } from "./pool-types.js";
 
 export type { CheckedOutConnection, CheckoutOptions, CheckoutRequest, PoolCounts, PoolStatus };
+
+/** What a waiting checkout carries until it is served. */
+export interface WaitingCheckout {
+  readonly request: CheckoutRequest | undefined;
+  readonly stack: string | undefined;
+}
 import { raceDeadline } from "./race-deadline.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -96,17 +102,10 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     const stack = this.settings.checkoutStacks ? captureStack(this.connect) : undefined;
     try {
       if (options === undefined) {
-        const got = this.acquire(undefined);
-        if (got instanceof ConnectionRecord) {
-          if (this.fastCheckout && this.isReady(got)) return Promise.resolve(this.handOut(got, stack));
-          return this.prepare(got, this.request(undefined, stack));
-        }
-        // The deadline counts from now, not from when the wait ends (SPEC P22). A waiter
-        // served by a returned connection takes the same fast path.
-        const request = this.request(undefined, stack);
-        return got.then((record) =>
-          this.fastCheckout && this.isReady(record) ? this.handOut(record, stack) : this.prepare(record, request),
-        );
+        const got = this.acquire(undefined, stack);
+        if (!(got instanceof ConnectionRecord)) return got; // a waiter: served by deliverToWaiter()
+        if (this.fastCheckout && this.isReady(got)) return Promise.resolve(this.handOut(got, stack));
+        return this.prepare(got, this.request(undefined, stack));
       }
       return this.connectWith(options, stack);
     } catch (err) {
@@ -179,8 +178,11 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   // ---- what each pool class supplies -------------------------------------------------
 
-  /** A record for this checkout, now, or a promise of one (a waiter). Marks it reserved. */
-  protected abstract acquire(request: CheckoutRequest | undefined): ConnectionRecord<C> | Promise<ConnectionRecord<C>>;
+  /**
+   * A record for this checkout now (marked reserved), or, for a checkout that must wait, the
+   * promise of its connection: the pool class serves it through deliverToWaiter().
+   */
+  protected abstract acquire(request: CheckoutRequest | undefined, stack: string | undefined): ConnectionRecord<C> | Promise<PooledConnection<C>>;
   /** A record came back (reset done; it may have no connection left). */
   protected abstract releaseRecord(record: ConnectionRecord<C>): Promise<void> | void;
   /** Remove and return every idle record (for dispose). */
@@ -223,7 +225,19 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
   private async connectWith(options: CheckoutOptions, stack: string | undefined): Promise<PooledConnection<C>> {
     const request = this.request(options, stack);
     request.signal?.throwIfAborted();
-    const record = await this.acquire(request);
+    const got = this.acquire(request, stack);
+    return got instanceof ConnectionRecord ? this.prepare(got, request) : got;
+  }
+
+  /**
+   * A waiter is served a record: hand it out on the spot when it needs no checks (one
+   * promise hop for the waiter), else prepare it. A waiter without options gets its deadline
+   * from when it started waiting (SPEC P22).
+   */
+  protected deliverToWaiter(record: ConnectionRecord<C>, waiting: WaitingCheckout, startedAt: number): PooledConnection<C> | Promise<PooledConnection<C>> {
+    if (this.fastCheckout && this.isReady(record)) return this.handOut(record, waiting.stack);
+    const timeoutMs = waiting.request?.timeoutMs ?? this.defaultTimeoutMs();
+    const request = waiting.request ?? { timeoutMs, startedAt, deadline: startedAt + timeoutMs, signal: undefined, stack: waiting.stack };
     return this.prepare(record, request);
   }
 

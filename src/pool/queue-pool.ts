@@ -1,7 +1,8 @@
 import type { ConnectionRecord } from "./connection-record.js";
 import { Deque } from "./deque.js";
 import { checkBoolean, checkDuration, checkInteger, type Creator, type QueuePoolOptions } from "./options.js";
-import { Pool, type CheckoutRequest, type PoolCounts } from "./pool.js";
+import { Pool, type CheckoutRequest, type PoolCounts, type WaitingCheckout } from "./pool.js";
+import type { PooledConnection } from "./pooled-connection.js";
 import { WaitQueue } from "./wait-queue.js";
 
 const QUEUE_POOL_OPTIONS = ["poolSize", "maxOverflow", "timeoutMs", "useLifo"] as const;
@@ -17,7 +18,7 @@ export class QueuePool<C = unknown> extends Pool<C> {
   readonly timeoutMs: number;
   readonly useLifo: boolean;
   private readonly idle = new Deque<ConnectionRecord<C>>();
-  private readonly waiters: WaitQueue<ConnectionRecord<C>>;
+  private readonly waiters: WaitQueue<ConnectionRecord<C>, PooledConnection<C>, WaitingCheckout>;
 
   constructor(creator: Creator<C>, options?: QueuePoolOptions<C>);
   constructor(options: QueuePoolOptions<C> & { creator: Creator<C> });
@@ -28,10 +29,13 @@ export class QueuePool<C = unknown> extends Pool<C> {
     this.maxOverflow = checkInteger("maxOverflow", opts.maxOverflow ?? 10, -1, "-1 means no limit");
     this.timeoutMs = checkDuration("timeoutMs", opts.timeoutMs ?? 30_000, true, "Infinity waits forever");
     this.useLifo = checkBoolean("useLifo", opts.useLifo ?? false);
-    this.waiters = new WaitQueue((waitedMs, timeoutMs) => this.timeoutError(waitedMs, timeoutMs));
+    this.waiters = new WaitQueue<ConnectionRecord<C>, PooledConnection<C>, WaitingCheckout>(
+      (waitedMs, timeoutMs) => this.timeoutError(waitedMs, timeoutMs),
+      (record, waiting, startedAt) => this.deliverToWaiter(record, waiting, startedAt),
+    );
   }
 
-  protected acquire(request: CheckoutRequest | undefined): ConnectionRecord<C> | Promise<ConnectionRecord<C>> {
+  protected acquire(request: CheckoutRequest | undefined, stack: string | undefined): ConnectionRecord<C> | Promise<PooledConnection<C>> {
     if (this.waiters.length === 0) {
       const record = this.takeIdle();
       if (record !== undefined) {
@@ -40,7 +44,8 @@ export class QueuePool<C = unknown> extends Pool<C> {
       }
       if (this.canGrow()) return this.createRecord();
     }
-    return this.waiters.wait(request?.timeoutMs ?? this.timeoutMs, request?.signal);
+    const remainingMs = request === undefined ? this.timeoutMs : Math.max(0, request.deadline - Date.now());
+    return this.waiters.wait(remainingMs, request?.signal, { request, stack });
   }
 
   protected releaseRecord(record: ConnectionRecord<C>): Promise<void> | void {
