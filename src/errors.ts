@@ -163,8 +163,8 @@ export class DataError extends DatabaseError {
   }
 }
 export class OperationalError extends DatabaseError {
-  constructor(message: string, details: DBAPIErrorDetails) {
-    super(message, details, "OPERATIONAL_ERROR");
+  constructor(message: string, details: DBAPIErrorDetails, code = "OPERATIONAL_ERROR") {
+    super(message, details, code);
   }
 }
 export class IntegrityError extends DatabaseError {
@@ -185,6 +185,49 @@ export class ProgrammingError extends DatabaseError {
 export class NotSupportedError extends DatabaseError {
   constructor(message: string, details: DBAPIErrorDetails) {
     super(message, details, "NOT_SUPPORTED_ERROR");
+  }
+}
+
+/** What gave up on a statement (SPEC B1): the caller's AbortSignal, or its time limit. */
+export type CancelCause = "signal" | "timeout";
+
+export interface QueryCanceledDetails extends DBAPIErrorDetails {
+  canceledBy: CancelCause;
+  /** The statement had reached the server when it was given up. */
+  sent: boolean;
+  /** The AbortSignal's reason, when the signal fired. */
+  abortReason: unknown;
+}
+
+/**
+ * SPEC B1: a statement given up because its AbortSignal aborted; the server was asked to
+ * cancel it (PostgreSQL pg_cancel_backend, MySQL KILL QUERY). An OperationalError, as
+ * psycopg2's QueryCanceledError (SQLSTATE 57014) is; `orig` is the driver's error for the
+ * canceled statement, if it failed with one. `sent: false`: nothing reached the server.
+ *
+ * A statement that had already finished on the server when the cancel arrived still ends
+ * with this error: like an ambiguous commit, a write in AUTOCOMMIT may have happened.
+ */
+export class QueryCanceledError extends OperationalError {
+  readonly canceledBy: CancelCause;
+  readonly sent: boolean;
+  readonly abortReason: unknown;
+
+  constructor(message: string, details: QueryCanceledDetails, code = "QUERY_CANCELED") {
+    super(message, details, code);
+    this.canceledBy = details.canceledBy;
+    this.sent = details.sent;
+    this.abortReason = details.abortReason;
+  }
+}
+
+/** SPEC B1: a statement that ran past its `timeoutMs` (or the engine's `statementTimeoutMs`) and was canceled. */
+export class StatementTimeoutError extends QueryCanceledError {
+  readonly timeoutMs: number;
+
+  constructor(message: string, details: QueryCanceledDetails & { timeoutMs: number }) {
+    super(message, details, "STATEMENT_TIMEOUT");
+    this.timeoutMs = details.timeoutMs;
   }
 }
 

@@ -6,7 +6,7 @@ export { DatabaseUrl, DatabaseUrl as URL, type UrlParts, type QueryValue } from 
 export { text, TextClause, isTextClause, type ParamStyle, type CompiledSql } from "./sql/text.js";
 export { createEngine, type EngineOptions, type PoolClass } from "./engine/create-engine.js";
 export { Engine } from "./engine/engine.js";
-export { Connection, type Params, type StreamOptions } from "./engine/connection.js";
+export { Connection, type ExecuteOptions, type Params, type StreamOptions } from "./engine/connection.js";
 export { Transaction, NestedTransaction, type TransactionState } from "./engine/transaction.js";
 export { Result, ScalarResult, MappingResult } from "./engine/result.js";
 export { AsyncResult } from "./engine/async-result.js";
@@ -21,3 +21,20 @@ export { scopedSession, type ScopedSession, type ScopedSessionOptions } from "./
 export type { WrongHandleGuard } from "./engine/engine.js";
 export { EXECUTABLE, isExecutable, type Executable, type TypedExecutable, type CompileTarget, type CompiledStatement } from "./sql/executable.js";
 export * from "./sql/index.js";
+// The ORM (SPEC S7, S8). This select() handles select(Entity) and passes anything else to the
+// Core select(), so it replaces the one exported above.
+export { select } from "./orm/entity-select.js";
+export { Entity, type EntityBase, type EntityMethods } from "./orm/entity.js";
+export { type EntityClass, isEntityClass } from "./orm/entity-class.js";
+export { EntitySelect, selectinload, joinedload, type LoaderOption, type RelationshipKey } from "./orm/entity-select.js";
+export { manyToOne, oneToMany, relate, type RelationshipSpec, type RelationshipOptions } from "./orm/relationships.js";
+export { Query } from "./orm/query.js";
+export { IdentityMap } from "./orm/identity-map.js";
+export type { ObjectStatus } from "./orm/instance-state.js";
+export type { PrimaryKey } from "./orm/orm-operations.js";
+export type { Page, PageOptions, KeysetPage, KeysetOptions, StreamEntitiesOptions } from "./orm/pagination.js";
+export { inspectObject } from "./orm/inspect.js";
+export {
+  UnmappedEntityError, RelationshipNotLoadedError, ExpiredAttributeError, ObjectStateError, ObjectDeletedError,
+  StaleDataError, CircularDependencyError, FlushError,
+} from "./orm/errors.js";

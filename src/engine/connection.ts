@@ -4,27 +4,28 @@ import {
   InvalidRequestError,
   PendingRollbackError,
   ResourceClosedError,
+  type QueryCanceledError,
 } from "../errors.js";
 import { logInfo } from "../log.js";
 import type { PooledConnection } from "../pool/pooled-connection.js";
 import { isExecutable, type TypedExecutable } from "../sql/executable.js";
 import { isTextClause, type TextClause } from "../sql/text.js";
 import { AsyncResult } from "./async-result.js";
+import { CallGuard, callLimits, type ExecuteOptions, type StreamOptions } from "./call-guard.js";
+import { canceledError } from "./canceled-error.js";
+import { canceledBeforeSending, CanceledCall, sendCancellable } from "./cancellable-send.js";
 import type { EngineCore } from "./engine-core.js";
+import { guardedCursor } from "./guarded-cursor.js";
 import { funnelDriverError } from "./error-funnel.js";
 import { checkBindValues } from "./bind-values.js";
 import { executeMany, valuesForEachSet } from "./execute-many.js";
-import type { Dialect, DriverResult, IsolationLevel } from "./interfaces.js";
+import type { Dialect, DriverCursor, DriverResult, IsolationLevel } from "./interfaces.js";
 import { checkIsolationLevel } from "./isolation.js";
 import { Result } from "./result.js";
 import { NestedTransaction, Transaction, type TransactionHost } from "./transaction.js";
 
 export type Params = Record<string, unknown>;
-
-export interface StreamOptions {
-  /** Rows fetched from the server per round trip. Default 1000. */
-  yieldPer?: number;
-}
+export type { ExecuteOptions, StreamOptions };
 
 const BACKSLASH_ESCAPES = { backslashEscapes: true } as const;
 
@@ -95,65 +96,98 @@ export class Connection<C = unknown> implements TransactionHost {
     return (await this.#ensureProxy()).dbapiConnection;
   }
 
-  /** Run a statement; an array of parameter sets runs it once per set (executemany). */
+  /**
+   * Run a statement; an array of parameter sets runs it once per set (executemany).
+   * `options.signal` / `options.timeoutMs` (default: the engine's statementTimeoutMs) give
+   * up on the call: a statement running on PostgreSQL or MySQL is canceled on the server,
+   * and the call rejects with QueryCanceledError / StatementTimeoutError (SPEC B1).
+   */
   async execute<T extends object = Record<string, unknown>>(
     statement: TextClause | TypedExecutable<T>,
     params?: Params | readonly Params[],
+    options?: ExecuteOptions,
   ): Promise<Result<T>> {
-    return this.#exclusive("execute", async () => {
-      if (isExecutable(statement)) {
-        if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
-        // Compiled once connected: some dialects learn their server's features on connect
-        // (MariaDB's RETURNING). Bad values are refused before BEGIN all the same.
-        await this.#ensureProxy();
-        const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
-        checkBindValues(compiled.params, undefined);
-        await this.#autobegin();
-        return (await this.#run(compiled.sql, [...compiled.params], compiled.processRows)) as Result<T>;
-      }
-      const clause = checkStatement(statement);
-      if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[])) as Result<T>;
-      const { sql, values } = this.#compile(clause, params as Params | undefined);
-      await this.#autobegin();
-      return (await this.#run(sql, values)) as Result<T>;
-    });
+    // No options and no engine default: no guard, and no cost on the hot path.
+    const guard = options === undefined && this.engine.statementTimeoutMs === Infinity ? undefined : CallGuard.for(callLimits(options, "execute", this.engine.statementTimeoutMs));
+    try {
+      return await this.#exclusive("execute", async () => {
+        if (isExecutable(statement)) {
+          if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
+          // Compiled once connected: some dialects learn their server's features on connect
+          // (MariaDB's RETURNING). Bad values are refused before BEGIN all the same.
+          await this.#ensureProxy(guard);
+          const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
+          checkBindValues(compiled.params, undefined);
+          this.#throwIfFired(guard, compiled.sql, compiled.params);
+          await this.#autobegin(guard);
+          return (await this.#run(compiled.sql, [...compiled.params], compiled.processRows, guard)) as Result<T>;
+        }
+        const clause = checkStatement(statement);
+        if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[], guard)) as Result<T>;
+        const { sql, values } = this.#compile(clause, params as Params | undefined);
+        this.#throwIfFired(guard, sql, values);
+        await this.#autobegin(guard);
+        return (await this.#run(sql, values, undefined, guard)) as Result<T>;
+      });
+    } finally {
+      guard?.dispose();
+    }
   }
 
   /**
    * Read a large result in batches through a server-side cursor (PostgreSQL DECLARE/FETCH,
    * mysql2 streaming, SQLite iterate): memory stays flat. Until the stream is closed (or
    * the loop ends, or breaks) the connection runs nothing else.
+   *
+   * `options.signal` covers the whole stream: aborting it cancels the round trip in flight
+   * (on the server) and makes the iteration throw QueryCanceledError. `options.timeoutMs`
+   * (default: the engine's statementTimeoutMs) bounds each round trip: opening the cursor,
+   * then each batch; not the time the loop spends on rows.
    */
   async stream<T extends object = Record<string, unknown>>(
     statement: TextClause,
     params?: Params,
-    options: StreamOptions = {},
+    options?: StreamOptions,
   ): Promise<AsyncResult<T>> {
-    const yieldPer = options.yieldPer ?? 1000;
+    const limits = callLimits(options, "stream", this.engine.statementTimeoutMs);
+    const yieldPer = options?.yieldPer ?? 1000;
     if (!Number.isInteger(yieldPer) || yieldPer < 1) throw new ArgumentError(`yieldPer must be a positive integer; got ${String(yieldPer)}.`);
-    return this.#exclusive("stream", async () => {
-      const clause = checkStatement(statement);
-      const { sql, values } = this.#compile(clause, params);
-      await this.#autobegin();
-      const proxy = await this.#ensureProxy();
-      const dbapi = proxy.dbapiConnection;
-      await this.#beforeExecute(sql, values);
-      this.#dirty = true;
-      let cursor;
-      try {
-        cursor = await this.engine.dialect.openCursor(dbapi, sql, values, { inTransaction: this.#root !== null });
-      } catch (err) {
-        throw await this.#failed(err, sql, values);
-      }
-      const result = new AsyncResult<T>(cursor, yieldPer, {
-        onError: (err) => this.#failed(err, sql, values),
-        onClose: () => {
-          this.#stream = undefined;
-        },
+    const guard = CallGuard.for(limits);
+    try {
+      return await this.#exclusive("stream", async () => {
+        const clause = checkStatement(statement);
+        const { sql, values } = this.#compile(clause, params);
+        this.#throwIfFired(guard, sql, values);
+        await this.#autobegin(guard);
+        const proxy = await this.#ensureProxy(guard);
+        const dbapi = proxy.dbapiConnection;
+        await this.#beforeExecute(sql, values);
+        this.#dirty = true;
+        let cursor: DriverCursor;
+        try {
+          const open = () => this.engine.dialect.openCursor(dbapi, sql, values, { inTransaction: this.#root !== null });
+          cursor = await this.#send(proxy, guard, open, (late) => late.close());
+        } catch (err) {
+          throw await this.#failed(err, sql, values);
+        }
+        if (guard !== undefined) {
+          cursor = guardedCursor(cursor, limits, {
+            send: (fetchGuard, work) => this.#send(proxy, fetchGuard, work),
+            connectionValid: () => this.#proxy === proxy && proxy.isValid,
+          });
+        }
+        const result = new AsyncResult<T>(cursor, yieldPer, {
+          onError: (err) => this.#failed(err, sql, values),
+          onClose: () => {
+            this.#stream = undefined;
+          },
+        });
+        this.#stream = result as AsyncResult;
+        return result;
       });
-      this.#stream = result as AsyncResult;
-      return result;
-    });
+    } finally {
+      guard?.dispose();
+    }
   }
 
   /** Begin the outermost transaction explicitly; an error if one is already open. */
@@ -313,19 +347,19 @@ export class Connection<C = unknown> implements TransactionHost {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  async #beginRoot(explicit: boolean): Promise<Transaction> {
+  async #beginRoot(explicit: boolean, guard?: CallGuard): Promise<Transaction> {
     this.#assertNoLostTransaction();
-    await this.#ensureProxy();
-    if (!this.#autocommit) await this.#runControl(this.engine.dialect.beginSql(), explicit ? undefined : "BEGIN (implicit)");
+    await this.#ensureProxy(guard);
+    if (!this.#autocommit) await this.#runControl(this.engine.dialect.beginSql(), explicit ? undefined : "BEGIN (implicit)", guard);
     const tx = new Transaction(this, explicit);
     this.#root = tx;
     await this.engine.events.emitReported(this.engine.logger, "begin", this as Connection);
     return tx;
   }
 
-  async #autobegin(): Promise<void> {
+  async #autobegin(guard?: CallGuard): Promise<void> {
     this.#assertNoLostTransaction();
-    if (this.#root === null && !this.#autocommit) await this.#beginRoot(false);
+    if (this.#root === null && !this.#autocommit) await this.#beginRoot(false, guard);
   }
 
   async #endRoot(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
@@ -375,13 +409,14 @@ export class Connection<C = unknown> implements TransactionHost {
     this.#savepoints = this.#savepoints.slice(0, index);
   }
 
-  async #executeMany(clause: TextClause, paramSets: readonly Params[]): Promise<Result> {
+  async #executeMany(clause: TextClause, paramSets: readonly Params[], guard: CallGuard | undefined): Promise<Result> {
     const dialect = this.engine.dialect as Dialect<unknown>;
     const valueLists = valuesForEachSet(clause, paramSets, dialect);
-    await this.#autobegin();
+    this.#throwIfFired(guard, clause.text, undefined);
+    await this.#autobegin(guard);
     return executeMany(clause, valueLists, dialect, {
-      run: (sql, values) => this.#run(sql, values),
-      runRaw: (sql, values) => this.#runRaw(sql, values),
+      run: (sql, values) => this.#run(sql, values, undefined, guard),
+      runRaw: (sql, values) => this.#runRaw(sql, values, guard),
     });
   }
 
@@ -393,37 +428,88 @@ export class Connection<C = unknown> implements TransactionHost {
     return compiled;
   }
 
-  async #run(sql: string, values: unknown[], processRows?: (rows: unknown[][]) => unknown[][]): Promise<Result> {
-    const raw = await this.#runRaw(sql, values);
+  async #run(sql: string, values: unknown[], processRows?: (rows: unknown[][]) => unknown[][], guard?: CallGuard): Promise<Result> {
+    const raw = await this.#runRaw(sql, values, guard);
     const rows = processRows !== undefined && raw.rows.length > 0 ? processRows(raw.rows) : raw.rows;
     const result = new Result(raw.columns, rows, raw.rowCount, raw.lastInsertId);
     if (this.engine.events.has("afterExecute")) await this.engine.events.emitAwaited("afterExecute", this as Connection, sql, values, result);
     return result;
   }
 
-  async #runRaw(sql: string, values: unknown[]): Promise<DriverResult> {
-    const proxy = await this.#ensureProxy();
+  async #runRaw(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
+    const proxy = await this.#ensureProxy(guard);
     await this.#beforeExecute(sql, values);
     // In AUTOCOMMIT each statement commits itself: nothing is left open for the pool to reset,
     // unless the SQL itself opens a transaction (a BEGIN sent through text()).
     if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
     try {
-      return await this.engine.dialect.execute(proxy.dbapiConnection, sql, values);
+      const dbapi = proxy.dbapiConnection;
+      return await this.#send(proxy, guard, () => this.engine.dialect.execute(dbapi, sql, values));
     } catch (err) {
       throw await this.#failed(err, sql, values);
     }
   }
 
   /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute. */
-  async #runControl(sql: string, echoAs?: string): Promise<void> {
-    const proxy = await this.#ensureProxy();
+  async #runControl(sql: string, echoAs?: string, guard?: CallGuard): Promise<void> {
+    const proxy = await this.#ensureProxy(guard);
     await this.#echoed(echoAs ?? sql, undefined);
     this.#dirty = true;
     try {
-      await this.engine.dialect.execute(proxy.dbapiConnection, sql, []);
+      const dbapi = proxy.dbapiConnection;
+      await this.#send(proxy, guard, () => this.engine.dialect.execute(dbapi, sql, []));
     } catch (err) {
       throw await this.#failed(err, sql, undefined);
     }
+  }
+
+  // ---- cancellation (SPEC B1) ----------------------------------------------------------------
+
+  /** Send through `guard` (a cancel on the server when it fires), or plainly when there is none. */
+  #send<T>(proxy: PooledConnection<C>, guard: CallGuard | undefined, send: () => Promise<T>, discard?: (late: T) => unknown): Promise<T> {
+    if (guard === undefined) return send();
+    const target = {
+      dialect: this.engine.dialect,
+      conn: proxy.dbapiConnection,
+      info: proxy.info,
+      openSide: () => this.engine.openCancelConnection(),
+    };
+    return sendCancellable(guard, target, send, discard);
+  }
+
+  /** Abort before sending: nothing (not even BEGIN or a checkout) reaches the server. */
+  #throwIfFired(guard: CallGuard | undefined, sql: string | undefined, values: readonly unknown[] | undefined): void {
+    if (guard?.firedBy === undefined) return;
+    throw this.#canceledError(canceledBeforeSending(guard), sql, values, false);
+  }
+
+  /**
+   * A canceled statement: the driver's error (if any) goes through the funnel first, so a
+   * disconnect invalidates as usual; a statement (or cancel) that never ended costs the
+   * connection, and inside a transaction leaves it refusing work until rollback (E8).
+   */
+  async #canceled(call: CanceledCall, sql: string | undefined, values: readonly unknown[] | undefined): Promise<unknown> {
+    if (call.driverError !== undefined) await this.#failed(call.driverError, sql, values);
+    const lost = this.#proxy === null;
+    const proxy = call.connectionUnsettled ? this.#proxy : null;
+    const error = this.#canceledError(call, sql, values, lost || proxy !== null);
+    if (proxy !== null) {
+      this.#proxy = null;
+      // Not awaited: closing a connection whose statement hangs can take the driver's close
+      // timeout, and the caller's limit must hold. The pool counts it back when closed.
+      proxy.invalidate(error).catch((err: unknown) => this.engine.logger.warn(`athanor: invalidating a canceled connection failed: ${errorMessage(err)}`));
+    }
+    if (error.connectionInvalidated && this.#root !== null) this.#lostTransaction = error;
+    return error;
+  }
+
+  #canceledError(call: CanceledCall, sql: string | undefined, values: readonly unknown[] | undefined, invalidated: boolean): QueryCanceledError {
+    return canceledError(call, {
+      statement: sql,
+      parameters: values,
+      hideParameters: this.engine.hideParameters,
+      connectionInvalidated: invalidated,
+    });
   }
 
   async #beforeExecute(sql: string, values: readonly unknown[]): Promise<void> {
@@ -446,6 +532,7 @@ export class Connection<C = unknown> implements TransactionHost {
    * connection refusing work until rollback() (SPEC E8, P14).
    */
   async #failed(err: unknown, sql: string | undefined, values: readonly unknown[] | undefined): Promise<unknown> {
+    if (err instanceof CanceledCall) return this.#canceled(err, sql, values);
     const proxy = this.#proxy;
     const verdict = await funnelDriverError({
       err,
@@ -466,8 +553,20 @@ export class Connection<C = unknown> implements TransactionHost {
     return verdict.error;
   }
 
-  async #ensureProxy(): Promise<PooledConnection<C>> {
-    if (this.#proxy === null) this.#proxy = await this.engine.checkout();
+  /** The driver connection; after an invalidation a fresh checkout, which the guard may abandon. */
+  async #ensureProxy(guard?: CallGuard): Promise<PooledConnection<C>> {
+    if (this.#proxy !== null) return this.#proxy;
+    if (guard === undefined) {
+      this.#proxy = await this.engine.checkout();
+      return this.#proxy;
+    }
+    this.#throwIfFired(guard, undefined, undefined);
+    try {
+      this.#proxy = await this.engine.checkout({ signal: guard.signal });
+    } catch (err) {
+      if (guard.firedBy !== undefined) throw this.#canceledError(canceledBeforeSending(guard), undefined, undefined, false);
+      throw err;
+    }
     return this.#proxy;
   }
 

@@ -7,6 +7,7 @@ import { QueuePool } from "../pool/queue-pool.js";
 import { toDatabaseUrl, type DatabaseUrl } from "../url.js";
 import { Engine, type WrongHandleGuard } from "./engine.js";
 import type { Dialect, IsolationLevel } from "./interfaces.js";
+import { checkTimeoutMs } from "./call-guard.js";
 import { checkIsolationLevel } from "./isolation.js";
 
 /** A pool class createEngine can build (QueuePool, NullPool, StaticPool, ...). */
@@ -50,6 +51,14 @@ export interface EngineOptions<C = unknown> {
    * engine, with the pool exhausted: "warn" (default) logs both call sites, "throw" raises.
    */
   wrongHandleGuard?: WrongHandleGuard;
+  /**
+   * SPEC B1: the time limit of each conn.execute()/stream() call that names none (its
+   * `timeoutMs`), in ms; Infinity (default): none. A statement still running then is
+   * canceled on the server (PostgreSQL, MySQL) and the call fails with StatementTimeoutError.
+   * The cancel request goes through a new connection opened like the pool's (the dialect's
+   * connector, or `creator`), outside the pool.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Engine option → the pool option it sets. */
@@ -77,6 +86,7 @@ const ENGINE_OPTIONS = new Set<string>([
   "hideParameters",
   "connectArgs",
   "wrongHandleGuard",
+  "statementTimeoutMs",
 ]);
 
 /** Options that would break a database living in one connection (SQLite :memory:, PGlite). */
@@ -111,6 +121,7 @@ export function createEngine<C = unknown>(url: string | DatabaseUrl, options: En
         "they can't apply to the pool you passed. Configure that pool itself.",
     );
   }
+  const statementTimeoutMs = options.statementTimeoutMs === undefined ? Infinity : checkTimeoutMs("statementTimeoutMs", options.statementTimeoutMs);
   const creator = options.creator ?? dialect.createConnector(dbUrl, { connectTimeoutMs, connectArgs });
   if (typeof creator !== "function") throw new ArgumentError("creator must be a function that opens a driver connection.");
 
@@ -130,6 +141,10 @@ export function createEngine<C = unknown>(url: string | DatabaseUrl, options: En
     hideParameters: checkFlag("hideParameters", options.hideParameters),
     logger,
     isolationLevel: options.isolationLevel,
+    statementTimeoutMs,
+    // A cancel request goes through a connection opened exactly like the pool's (same URL,
+    // connectArgs, TLS, or the user's creator), outside the pool, which may be exhausted.
+    cancelConnector: creator,
   });
 }
 

@@ -14,12 +14,16 @@ import type { Dialect, IsolationLevel } from "./interfaces.js";
 /** SPEC B4: what engine.connect() does when its scope's own session holds the exhausted pool. */
 export type WrongHandleGuard = "warn" | "throw" | "off";
 
-export interface EngineSettings {
+export interface EngineSettings<C = unknown> {
   wrongHandleGuard: WrongHandleGuard;
   echo: boolean;
   hideParameters: boolean;
   logger: Logger;
   isolationLevel: IsolationLevel | undefined;
+  /** SPEC B1: default time limit of execute()/stream() (Infinity: none). */
+  statementTimeoutMs: number;
+  /** SPEC B1: opens the side connection a cancel request goes through (the engine's connector). */
+  cancelConnector: () => C | Promise<C>;
 }
 
 /**
@@ -35,7 +39,7 @@ export class Engine<C = unknown> implements EngineCore<C> {
     readonly url: DatabaseUrl,
     readonly dialect: Dialect<C>,
     pool: Pool<C>,
-    private readonly settings: EngineSettings,
+    private readonly settings: EngineSettings<C>,
   ) {
     this.#pool = pool;
   }
@@ -58,6 +62,15 @@ export class Engine<C = unknown> implements EngineCore<C> {
 
   get isolationLevel(): IsolationLevel | undefined {
     return this.settings.isolationLevel;
+  }
+
+  get statementTimeoutMs(): number {
+    return this.settings.statementTimeoutMs;
+  }
+
+  /** @internal SPEC B1: a driver connection outside the pool, for a cancel request; the caller closes it. */
+  async openCancelConnection(): Promise<C> {
+    return this.settings.cancelConnector();
   }
 
   /** Check out a connection; `await using conn = await engine.connect()` returns it at the end of the block. */
@@ -86,6 +99,9 @@ export class Engine<C = unknown> implements EngineCore<C> {
       return await this.#pool.connect(options);
     } catch (err) {
       if (err instanceof AthanorError) throw err;
+      // An aborted checkout rejects with the signal's reason, as fetch() does: the caller's
+      // own value, not a driver error to wrap.
+      if (options?.signal?.aborted === true && err === options.signal.reason) throw err;
       const verdict = await funnelDriverError({
         err,
         dialect: this.dialect,

@@ -46,6 +46,13 @@ export interface DialectCapabilities {
   maxBindParameters: number;
   /** Isolation levels setIsolationLevel accepts, besides "AUTOCOMMIT". */
   isolationLevels: readonly Exclude<IsolationLevel, "AUTOCOMMIT">[];
+  /**
+   * SPEC B1: a running statement can be canceled on the server from another connection
+   * (`sessionId` + `cancel`). False: the engine checks a call's AbortSignal and timeout only
+   * before each statement is sent, and lets a running one finish (SQLite, PGlite: the
+   * statement runs synchronously in this process, nothing can interrupt it from JS).
+   */
+  cancel: boolean;
 }
 
 /** How the engine should pool a URL when the user names no pool. */
@@ -104,4 +111,19 @@ export interface Dialect<C = unknown> extends PoolDialect<C> {
   classifyError(err: unknown): DBAPIErrorKind;
   /** Quote an identifier for this database ("x" or `x`), doubling embedded quotes. */
   quoteIdentifier(name: string): string;
+  /**
+   * SPEC B1: the server's id for this connection's session (PostgreSQL backend pid, MySQL
+   * connection id), which `cancel` names. Asked once per driver connection, before its
+   * first statement that may be canceled, with nothing running on it; the engine keeps the
+   * answer in the connection's info record. Only called when `capabilities.cancel`.
+   */
+  sessionId(conn: C): Promise<number>;
+  /**
+   * SPEC B1: cancel whatever statement session `sessionId` is running, through `side`: a
+   * separate driver connection to the same server, opened by the engine for this (from the
+   * engine's own connector) and closed by it afterwards. Resolves once the server has taken
+   * the request; throws if it refused it. The session itself must survive (cancel the
+   * statement, never the connection). Only called when `capabilities.cancel`.
+   */
+  cancel(side: C, sessionId: number): Promise<void>;
 }

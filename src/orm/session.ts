@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import type { Connection, Params, StreamOptions } from "../engine/connection.js";
+import type { Connection, ExecuteOptions, Params, StreamOptions } from "../engine/connection.js";
 import type { AsyncResult } from "../engine/async-result.js";
 import type { Engine } from "../engine/engine.js";
 import type { Result } from "../engine/result.js";
@@ -14,6 +14,17 @@ import type { TypedExecutable } from "../sql/executable.js";
 import type { TextClause } from "../sql/text.js";
 import { holdConnection, type ConnectionHold } from "../engine/scope-holds.js";
 import { SessionTransaction, type SessionTransactionHost } from "./session-transaction.js";
+import { Result as ResultClass, ScalarResult } from "../engine/result.js";
+import { executeStatement } from "../sql/statement/execute.js";
+import type { EntityClass } from "./entity-class.js";
+import { isEntitySelect, type EntitySelect } from "./entity-select.js";
+import type { IdentityMap } from "./identity-map.js";
+import { loadEntities } from "./loading.js";
+import type { OrmContext } from "./orm-context.js";
+import { getByKey, identityHit, merge, refresh, type PrimaryKey } from "./orm-operations.js";
+import { keysetPage, paginate, streamEntities, type KeysetOptions, type KeysetPage, type Page, type PageOptions, type StreamEntitiesOptions } from "./pagination.js";
+import { Query } from "./query.js";
+import { SessionObjects } from "./session-objects.js";
 
 export interface SessionOptions {
   /** The engine the session's connections come from. */
@@ -48,6 +59,8 @@ export class Session implements SessionTransactionHost {
   #running: Promise<unknown> | undefined = undefined;
   /** close({ final: true }) happened: the session refuses any further work. */
   #finalized = false;
+  /** The ORM objects: identity map, pending, deleted. */
+  readonly #objects = new SessionObjects();
 
   constructor(options: SessionOptions) {
     const unknown = Object.keys(options ?? {}).filter((k) => !(SESSION_OPTION_NAMES as readonly string[]).includes(k));
@@ -72,12 +85,131 @@ export class Session implements SessionTransactionHost {
     return this.#root ?? undefined;
   }
 
-  /** Run a statement in the session's transaction (begun first if needed). */
-  async execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[]): Promise<Result<T>> {
+  /**
+   * Run a statement in the session's transaction (begun first if needed); `options` as
+   * Connection.execute (SPEC B1). `select(User)` runs through the identity map and returns
+   * entities: `(await session.execute(select(User))).scalars().all()`.
+   */
+  async execute<E extends object>(statement: EntitySelect<E>): Promise<Result<Record<string, E>>>;
+  async execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>>;
+  async execute<T extends object>(statement: TextClause | TypedExecutable<T> | EntitySelect<object>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>> {
+    if (isEntitySelect(statement)) {
+      const objects = await this.#orm("execute", true, (ctx) => loadEntities(ctx, statement));
+      return new ResultClass([statement.mapper.name], objects.map((o) => [o]), objects.length) as unknown as Result<T>;
+    }
     return this.#exclusive("execute", async () => {
       const tx = await this.#usableTransaction();
-      return this.#guarded(tx, () => tx.connection.execute<T>(statement, params));
+      return this.#guarded(tx, () => tx.connection.execute<T>(statement, params, options));
     });
+  }
+
+  // ---- ORM (SPEC S7, S8) ---------------------------------------------------------------------
+
+  /** The entities an entity select returns: `await session.scalars(select(User).where(...))`. */
+  async scalars<E extends object>(statement: EntitySelect<E>): Promise<ScalarResult<E>> {
+    return new ScalarResult(await this.#orm("scalars", true, (ctx) => loadEntities(ctx, statement)));
+  }
+
+  /** The legacy Query API: `await session.query(User).filterBy({ id: 1 }).first()`. */
+  query<E extends object>(entity: EntityClass<E>): Query<E> {
+    return new Query(this, entity);
+  }
+
+  /** The object for a primary key: from the identity map when loaded there (no SQL), else one SELECT. */
+  async get<E extends object>(entity: EntityClass<E>, pk: PrimaryKey): Promise<E | undefined> {
+    const hit = identityHit(this.#objects, entity, pk);
+    if (hit !== undefined) return hit;
+    return this.#orm("get", true, (ctx) => getByKey(ctx, entity, pk));
+  }
+
+  /** Make a new object pending: INSERTed at the next flush (also the objects it references). */
+  add(object: object): void {
+    this.#assertUsable("add");
+    this.#objects.add(object);
+  }
+
+  addAll(objects: Iterable<object>): void {
+    for (const object of objects) this.add(object);
+  }
+
+  /** Mark a persistent object for DELETE at the next flush. */
+  delete(object: object): void {
+    this.#assertUsable("delete");
+    this.#objects.delete(object);
+  }
+
+  /** Take an object out of the session (pending ones become transient, persistent ones detached). */
+  expunge(object: object): void {
+    this.#objects.expunge(object);
+  }
+
+  expungeAll(): void {
+    this.#objects.expungeAll();
+  }
+
+  /** Forget loaded values (all, or the named columns) so they reload on refresh() or the next query. */
+  expire(object: object, attributes?: readonly string[]): void {
+    this.#objects.expire(object, attributes);
+  }
+
+  expireAll(): void {
+    this.#objects.expireAll();
+  }
+
+  /** Reload an object's columns, and the named (or already loaded) relationships. */
+  async refresh(object: object, attributes?: readonly string[]): Promise<void> {
+    await this.#orm("refresh", false, (ctx) => refresh(ctx, this.#objects, object, attributes));
+  }
+
+  /** This session's object for `object`'s row, with `object`'s loaded values copied onto it. */
+  async merge<E extends object>(object: E): Promise<E> {
+    return this.#orm("merge", true, (ctx) => merge(ctx, this.#objects, object));
+  }
+
+  /** Send pending INSERTs, UPDATEs and DELETEs in foreign-key order (the transaction stays open). */
+  async flush(): Promise<void> {
+    await this.#exclusive("flush", () => this.#flushNow());
+  }
+
+  /** A page of entities, and the total across pages. */
+  async paginate<E extends object>(statement: EntitySelect<E>, options: PageOptions): Promise<Page<E>> {
+    return this.#orm("paginate", true, (ctx) => paginate(ctx, statement, options));
+  }
+
+  /** The page after `options.after` (the cursor of the previous page) in the statement's ORDER BY, which must be columns. */
+  async keysetPage<E extends object>(statement: EntitySelect<E>, options: KeysetOptions): Promise<KeysetPage<E>> {
+    return this.#orm("keysetPage", true, (ctx) => keysetPage(ctx, statement, options));
+  }
+
+  /**
+   * Stream entities `yieldPer` at a time (keyset batches): clean objects are held weakly, so
+   * the heap stays flat however many rows there are, as long as the caller lets them go.
+   */
+  streamScalars<E extends object>(statement: EntitySelect<E>, options: StreamEntitiesOptions = {}): AsyncIterable<E> {
+    return streamEntities((after) => this.keysetPage(statement, { perPage: options.yieldPer ?? 1000, after }));
+  }
+
+  /** The identity map (size, strongCount) for inspection. */
+  get identityMap(): IdentityMap {
+    return this.#objects.identityMap;
+  }
+
+  /** Pending objects, persistent ones with unflushed changes, objects marked for deletion. */
+  get new(): readonly object[] {
+    return this.#objects.new;
+  }
+
+  get dirty(): readonly object[] {
+    return this.#objects.dirty;
+  }
+
+  get deleted(): readonly object[] {
+    return this.#objects.deleted;
+  }
+
+  /** Is the object pending or persistent in this session? */
+  contains(object: object): boolean {
+    return this.#objects.contains(object);
   }
 
   /** Stream a large result through a server-side cursor (see Connection.stream). */
@@ -110,6 +242,7 @@ export class Session implements SessionTransactionHost {
   /** A SAVEPOINT: its commit() releases it and its rollback() undoes only what ran inside it. */
   async beginNested(): Promise<SessionTransaction> {
     return this.#exclusive("beginNested", async () => {
+      await this.#flushNow(); // a savepoint starts from what the database has (SQLAlchemy flushes here too)
       const parent = await this.#usableTransaction();
       const savepoint = await this.#guarded(parent, () => parent.connection.beginNested());
       const nested = new SessionTransaction(this, parent, true, parent.connection, savepoint);
@@ -121,9 +254,13 @@ export class Session implements SessionTransactionHost {
   /** Commit the outermost transaction (savepoints inside it are released) and give the connection back. */
   async commit(): Promise<void> {
     return this.#exclusive("commit", async () => {
+      if (this.#root !== null) this.#assertNoFailure("commit");
+      await this.#flushNow();
       const root = this.#root;
-      if (root === null) return;
-      this.#assertNoFailure("commit");
+      if (root === null) {
+        this.#objects.afterCommit(this.expireOnCommit);
+        return;
+      }
       try {
         await root.connection.commit();
       } catch (err) {
@@ -132,6 +269,7 @@ export class Session implements SessionTransactionHost {
       }
       this.#closeLevels(root, "committed");
       await this.#release();
+      this.#objects.afterCommit(this.expireOnCommit);
     });
   }
 
@@ -156,6 +294,7 @@ export class Session implements SessionTransactionHost {
     } finally {
       this.#busy = undefined;
       this.#running = undefined;
+      this.#objects.expungeAll(); // SQLAlchemy close(): every object leaves the session
     }
   }
 
@@ -176,6 +315,7 @@ export class Session implements SessionTransactionHost {
     return this.#exclusive("commit", async () => {
       this.#assertOpen(tx, "commit");
       if (tx.state === "deactive") throw this.#pendingRollback(tx, "commit");
+      await this.#flushNow();
       await this.#guarded(tx, () => tx.dbTransaction.commit());
       this.#closeLevels(tx, "committed");
       this.#current = tx.parent ?? null;
@@ -196,10 +336,41 @@ export class Session implements SessionTransactionHost {
       }
       this.#closeLevels(tx, "closed");
       this.#current = tx.parent ?? null;
+      this.#objects.afterRollback(tx);
     });
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** An ORM operation: one at a time, in the transaction, after an autoflush when `flushFirst`. */
+  async #orm<T>(method: string, flushFirst: boolean, work: (ctx: OrmContext) => Promise<T>): Promise<T> {
+    return this.#exclusive(method, async () => {
+      if (flushFirst && this.autoflush) await this.#flushNow();
+      return work(this.#ormContext(await this.#usableTransaction()));
+    });
+  }
+
+  async #flushNow(): Promise<void> {
+    if (!this.#objects.hasChanges) return;
+    await this.#objects.flush(this.#ormContext(await this.#usableTransaction()));
+  }
+
+  #ormContext(tx: SessionTransaction): OrmContext {
+    const level = this.#current ?? tx;
+    return {
+      identityMap: this.#objects.identityMap,
+      owner: this.#objects,
+      target: this.bind.dialect,
+      level,
+      run: (statement) => this.#guarded(level, () => executeStatement(level.connection, statement)),
+    };
+  }
+
+  #assertUsable(method: string): void {
+    if (this.#finalized) {
+      throw new InvalidRequestError(`This Session was closed for good (its scope ended); can't ${method}(). Open a new Session.`, { code: "SESSION_CLOSED" });
+    }
+  }
 
   async #beginRoot(explicit: boolean): Promise<SessionTransaction> {
     const conn = await this.bind.connect();
@@ -246,6 +417,7 @@ export class Session implements SessionTransactionHost {
       await root.connection.rollback();
     } finally {
       this.#closeLevels(root, "closed");
+      this.#objects.afterRollback(undefined);
       await this.#release();
     }
   }

@@ -41,6 +41,7 @@ const ENGINE_RULES: Record<string, (v: unknown) => boolean> = {
   hideParameters: isBoolean,
   leakDetectionMs: duration,
   connectTimeoutMs: (v) => durationOrInfinity(v) && v !== 0,
+  statementTimeoutMs: (v) => isNumber(v) && v > 0,
   creator: (v) => typeof v === "function",
   logger: (v) => typeof v === "object" && v !== null && typeof (v as { warn?: unknown }).warn === "function" && typeof (v as { error?: unknown }).error === "function",
 };

@@ -94,6 +94,9 @@ export function planMysqlConnect(url: DatabaseUrl, options: ConnectOptions): Mys
   }
   // Absent: mysql2's default, utf8mb4 (UTF8MB4_UNICODE_CI, lib/connection_config.js).
   assign(base, "charset", charset);
+  // BIGINTs beyond 2^53 come back as exact strings, never as silently rounded numbers
+  // (mysql2: supportBigNumbers without bigNumberStrings; smaller ones stay numbers).
+  base.supportBigNumbers = true;
   base.connectTimeout = connectTimeoutMs(nonNegativeIntegerQueryOption(url, "connect_timeout", "seconds"), options.connectTimeoutMs);
 
   const sslMode = choiceQueryOption(url, "ssl_mode", MYSQL_SSL_MODES);

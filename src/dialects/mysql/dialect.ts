@@ -102,6 +102,8 @@ export class MysqlDialect implements Dialect<Mysql2Connection> {
       serverSideCursors: true,
       maxBindParameters: MYSQL_MAX_BIND_PARAMETERS,
       isolationLevels: SQL_ISOLATION_LEVELS,
+      // KILL QUERY from a side connection (cancel below).
+      cancel: true,
     };
   }
 
@@ -191,6 +193,28 @@ export class MysqlDialect implements Dialect<Mysql2Connection> {
 
   quoteIdentifier(name: string): string {
     return quoteBackticked(name);
+  }
+
+  /**
+   * SPEC B1: the connection id the server gave in its handshake, which mysql2 exposes as
+   * `threadId` (its documented property; the same number as CONNECTION_ID()). A connection
+   * whose driver does not have it is asked.
+   */
+  async sessionId(conn: Mysql2Connection): Promise<number> {
+    if (typeof conn.threadId === "number") return conn.threadId;
+    const result = await this.execute(conn, "SELECT CONNECTION_ID()", []);
+    return Number(result.rows[0]?.[0]);
+  }
+
+  /**
+   * SPEC B1: KILL QUERY (MySQL and MariaDB manuals, "KILL"): ends the statement the session
+   * runs, with ER_QUERY_INTERRUPTED 1317, and keeps the session and its transaction
+   * (integration test). Allowed on the user's own sessions; an unknown id fails with 1094
+   * ER_NO_SUCH_THREAD. KILL takes no placeholder, hence the integer check.
+   */
+  async cancel(side: Mysql2Connection, sessionId: number): Promise<void> {
+    if (!Number.isSafeInteger(sessionId) || sessionId < 0) throw new Error(`Not a MySQL connection id: ${String(sessionId)}`);
+    await this.execute(side, `KILL QUERY ${sessionId}`, []);
   }
 
   #learn(session: MysqlSession): void {

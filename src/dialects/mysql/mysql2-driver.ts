@@ -54,6 +54,8 @@ export interface Mysql2Connection extends Mysql2ConnectionLike {
   query(options: Mysql2QueryOptions, values?: unknown[]): Promise<Mysql2Outcome>;
   execute(options: Mysql2QueryOptions, values: unknown[]): Promise<Mysql2Outcome>;
   readonly connection: Mysql2CoreConnection;
+  /** The server's connection id from the handshake (mysql2 promise.d.ts `threadId`); null before it. */
+  readonly threadId?: number | null;
 }
 
 interface Mysql2Module {

@@ -1,4 +1,5 @@
 import { FirstErrorGuard } from "../shared/error-guard.js";
+import { settlesWithin } from "../shared/settles-within.js";
 import { isMysqlDisconnect } from "./disconnect.js";
 
 /**
@@ -91,23 +92,3 @@ export function createMysql2PoolDialect(options: Mysql2PoolDialectOptions = {}):
 
 /** The pool dialect for `mysql2` with default options. */
 export const mysql2PoolDialect: Mysql2PoolDialect = createMysql2PoolDialect();
-
-/** Runs `op`; true if it settled (resolved or rejected) within `ms`. Never throws. */
-async function settlesWithin(op: () => Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = Promise.resolve()
-    .then(op)
-    .then(
-      () => true,
-      () => true,
-    );
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([settled, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

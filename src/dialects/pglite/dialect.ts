@@ -22,6 +22,7 @@ import type {
 import type { ParamStyle } from "../../sql/text.js";
 import type { DatabaseUrl } from "../../url.js";
 import { type ServerIsolationLevel, checkIsolationLevel, parseReportedIsolationLevel, SQL_ISOLATION_LEVELS } from "../shared/isolation.js";
+import { noServerCancel } from "../shared/no-server-cancel.js";
 import { quoteDoubleQuoted } from "../shared/quote-identifier.js";
 import { pgliteConnectPlan } from "./connect-options.js";
 import { PgliteCursor } from "./cursor.js";
@@ -47,6 +48,9 @@ export class PgliteDialect implements Dialect<PgliteLike> {
     // protocol-message-formats.html, "Bind"); PGlite 0.5 takes 65535 and refuses 65536 (08P01).
     maxBindParameters: 65535,
     isolationLevels: SQL_ISOLATION_LEVELS,
+    // One in-process session that runs each statement synchronously in WebAssembly: no
+    // other connection to cancel from, and no JS runs until the statement ends (B1).
+    cancel: false,
   };
 
   /** Cursors declared on each instance and not yet known to be closed (see rollback). */
@@ -159,6 +163,15 @@ export class PgliteDialect implements Dialect<PgliteLike> {
 
   quoteIdentifier(name: string): string {
     return quoteDoubleQuoted(name);
+  }
+
+  /** Never called (capabilities.cancel is false): see shared/no-server-cancel.ts. */
+  async sessionId(_conn: PgliteLike): Promise<number> {
+    return noServerCancel("PGlite");
+  }
+
+  async cancel(_side: PgliteLike, _sessionId: number): Promise<void> {
+    noServerCancel("PGlite");
   }
 }
 

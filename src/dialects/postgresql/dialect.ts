@@ -16,6 +16,7 @@ import type { ParamStyle } from "../../sql/text.js";
 import type { DatabaseUrl } from "../../url.js";
 import { checkIsolationLevel, parseReportedIsolationLevel, SQL_ISOLATION_LEVELS, type ServerIsolationLevel } from "../shared/isolation.js";
 import { quoteDoubleQuoted } from "../shared/quote-identifier.js";
+import { pgBackendPid, pgCancelBackend } from "./cancel.js";
 import { classifyPgError } from "./classify-error.js";
 import { planPgConnect } from "./connect-config.js";
 import { openPgCursor } from "./cursor.js";
@@ -32,6 +33,8 @@ export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
   // parameters run, 65536 fail.
   maxBindParameters: 65_535,
   isolationLevels: SQL_ISOLATION_LEVELS,
+  // pg_cancel_backend from a side connection (cancel.ts).
+  cancel: true,
 });
 
 export type PostgresqlDialectOptions = PgPoolDialectOptions;
@@ -126,6 +129,16 @@ export class PostgresqlDialect implements Dialect<PgClient> {
 
   quoteIdentifier(name: string): string {
     return quoteDoubleQuoted(name);
+  }
+
+  /** SPEC B1: the backend pid (cancel.ts). */
+  sessionId(conn: PgClient): Promise<number> {
+    return pgBackendPid(conn);
+  }
+
+  /** SPEC B1: pg_cancel_backend from `side` (cancel.ts). */
+  cancel(side: PgClient, sessionId: number): Promise<void> {
+    return pgCancelBackend(side, sessionId);
   }
 }
 

@@ -1,4 +1,5 @@
 import { FirstErrorGuard } from "../shared/error-guard.js";
+import { settlesWithin } from "../shared/settles-within.js";
 import { isPostgresDisconnect } from "./disconnect.js";
 
 /**
@@ -82,23 +83,3 @@ export function createPgPoolDialect(options: PgPoolDialectOptions = {}): PgPoolD
 
 /** The pool dialect for `pg` with default options. */
 export const pgPoolDialect: PgPoolDialect = createPgPoolDialect();
-
-/** Runs `op`; true if it settled (resolved or rejected) within `ms`. Never throws. */
-async function settlesWithin(op: () => Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = Promise.resolve()
-    .then(op)
-    .then(
-      () => true,
-      () => true,
-    );
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([settled, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -24,6 +24,7 @@ import type {
 import type { ParamStyle } from "../../sql/text.js";
 import type { DatabaseUrl } from "../../url.js";
 import { type ServerIsolationLevel, checkIsolationLevel } from "../shared/isolation.js";
+import { noServerCancel } from "../shared/no-server-cancel.js";
 import { quoteDoubleQuoted } from "../shared/quote-identifier.js";
 import { toSqliteParameters } from "./bind-values.js";
 import { exactIntegers } from "./integers.js";
@@ -70,6 +71,9 @@ export class SqliteDialect implements Dialect<SqliteDatabaseLike> {
     // in PRAGMA compile_options.
     maxBindParameters: 32766,
     isolationLevels: SQLITE_ISOLATION_LEVELS,
+    // better-sqlite3 runs each statement synchronously on the JS thread and exposes no
+    // sqlite3_interrupt(): a running statement can't be stopped (B1).
+    cancel: false,
   };
 
   readonly #statementCacheSize: number;
@@ -201,6 +205,15 @@ export class SqliteDialect implements Dialect<SqliteDatabaseLike> {
 
   quoteIdentifier(name: string): string {
     return quoteDoubleQuoted(name);
+  }
+
+  /** Never called (capabilities.cancel is false): see shared/no-server-cancel.ts. */
+  async sessionId(_conn: SqliteDatabaseLike): Promise<number> {
+    return noServerCancel("SQLite");
+  }
+
+  async cancel(_side: SqliteDatabaseLike, _sessionId: number): Promise<void> {
+    noServerCancel("SQLite");
   }
 
   #state(conn: SqliteDatabaseLike): SqliteConnectionState {

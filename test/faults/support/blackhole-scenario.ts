@@ -2,7 +2,8 @@
 // the network between the engine and the server goes silent (the fault proxy holds every
 // byte, both ways, and accepts new connections without forwarding them) while 50 workers
 // run transactions. Checkouts must end within poolTimeoutMs (SPEC P22). Statements in
-// flight have no timeout of their own yet (B1), so they are bounded by the partition: when
+// flight get no time limit here (statementTimeoutMs unset; with one, B1, see
+// statement-timeout.test.ts), so they are bounded by the partition: when
 // it heals, TCP delivers what was held and they complete.
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";

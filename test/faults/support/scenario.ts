@@ -20,7 +20,8 @@ export const FAULT_ENGINE_OPTIONS = {
 } as const satisfies EngineOptions;
 
 /**
- * A statement has no timer of its own yet (B1 is missing), so its bound is not a timeout
+ * The workload gives statements no time limit (statementTimeoutMs unset; B1 with one is
+ * statement-timeout.test.ts), so a statement's bound is not a timeout
  * plus lateness but the server's answer time under 50 workers on a 2-CPU machine that also
  * runs the server: at most ~250 ms in the runs behind docs/reliability.md. 1.5 s leaves
  * room for a slow CI neighbour while still failing a statement that waits for a second

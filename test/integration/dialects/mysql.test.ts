@@ -143,6 +143,7 @@ describe("MySQL/MariaDB dialect (mysql2) against the real server", () => {
     assert.equal(fresh.capabilities.savepoints, true);
     assert.equal(fresh.capabilities.serverSideCursors, true);
     assert.equal(fresh.capabilities.maxBindParameters, 65_535);
+    assert.equal(fresh.capabilities.cancel, true, "KILL QUERY (SPEC B1)");
     assert.deepEqual(fresh.capabilities.isolationLevels, ["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"]);
     assert.deepEqual(fresh.defaultPool(serverUrl()), { kind: "queue" });
     assert.equal(fresh.beginSql(), "START TRANSACTION");

@@ -345,6 +345,7 @@ describe("pglite dialect: ping, close and disconnects", () => {
     assert.equal(dialect.paramStyle, "numeric_dollar");
     assert.equal(dialect.backslashEscapes, false);
     assert.equal(dialect.capabilities.maxBindParameters, 65535);
+    assert.equal(dialect.capabilities.cancel, false, "one in-process session: nothing to cancel from (SPEC B1)");
     assert.equal(dialect.quoteIdentifier('a"b'), '"a""b"');
   });
 });

@@ -111,6 +111,7 @@ describe("PostgreSQL dialect (pg) against the real server", () => {
       serverSideCursors: true,
       maxBindParameters: 65_535,
       isolationLevels: ["READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"],
+      cancel: true,
     });
     assert.deepEqual(dialect.defaultPool(serverUrl()), { kind: "queue" });
     assert.equal(dialect.beginSql(), "BEGIN");

@@ -507,7 +507,7 @@ describe("sqlite dialect: ping, close and disconnects", () => {
     assert.equal(dialect.backslashEscapes, false);
     assert.deepEqual(
       { ...dialect.capabilities, isolationLevels: [...dialect.capabilities.isolationLevels] },
-      { returning: true, savepoints: true, serverSideCursors: true, maxBindParameters: 32766, isolationLevels: ["READ UNCOMMITTED", "SERIALIZABLE"] },
+      { returning: true, savepoints: true, serverSideCursors: true, maxBindParameters: 32766, isolationLevels: ["READ UNCOMMITTED", "SERIALIZABLE"], cancel: false },
     );
   });
 

@@ -90,6 +90,23 @@ for (const target of servers) {
       assert.equal(engine.pool.status().checkedOut, 0);
     });
 
+    it("S3: a Session.begin scope whose backend is killed rolls back by itself; the next scope works", async () => {
+      const engine = target.engine();
+      const t = target.table("s3");
+      await engine.begin(async (c) => void (await c.execute(text(`CREATE TABLE ${t} (n INTEGER)`))));
+      const Session = sessionmaker({ bind: engine });
+      const err = await Session.begin(async (session) => {
+        await session.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
+        await kill(engine, Number((await session.execute(text(idSql))).scalar()));
+        await session.execute(text(`INSERT INTO ${t} (n) VALUES (2)`));
+      }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof OperationalError && err.connectionInvalidated, `the scope's caller sees the lost connection itself: ${String(err)}`);
+      assert.equal(engine.pool.status().checkedOut, 0, "the scope closed its session");
+      await Session.begin(async (session) => void (await session.execute(text(`INSERT INTO ${t} (n) VALUES (3)`))));
+      await using conn = await engine.connect();
+      assert.deepEqual((await conn.execute(text(`SELECT n FROM ${t}`))).scalars().all().map(Number), [3]);
+    });
+
     it("with poolPrePing a killed idle backend costs no error at all", async () => {
       const engine = target.engine({ poolPrePing: true, poolSize: 2 });
       let id: number;

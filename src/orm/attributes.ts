@@ -1,0 +1,61 @@
+/**
+ * Reading and writing entity attributes through their InstanceState: the property accessors
+ * of entity classes call these. A write to a loaded object marks it modified, which is how
+ * the session finds dirty objects (and holds them strongly until they are flushed).
+ */
+import { ArgumentError } from "../errors.js";
+import { ExpiredAttributeError, RelationshipNotLoadedError } from "./errors.js";
+import { STATE, type InstanceState } from "./instance-state.js";
+
+export function readColumn(state: InstanceState, key: string): unknown {
+  if (state.values.has(key)) return state.values.get(key);
+  // Not set yet on a new object: undefined, and the INSERT leaves the column to its default.
+  if (state.status === "transient" || state.status === "pending") return undefined;
+  throw new ExpiredAttributeError(state.mapper.name, key, state.status === "detached");
+}
+
+export function writeColumn(state: InstanceState, key: string, value: unknown): void {
+  if (value === undefined) {
+    state.values.delete(key);
+  } else {
+    state.values.set(key, value);
+  }
+  touched(state);
+}
+
+export function readRelationship(state: InstanceState, key: string): unknown {
+  if (state.related.has(key)) return state.related.get(key);
+  if (state.status === "transient" || state.status === "pending") {
+    const rel = state.mapper.relationship(key);
+    if (rel.kind === "manyToOne") return null;
+    // A new object's collection starts empty, and is the object's own from now on.
+    const collection: object[] = [];
+    state.related.set(key, collection);
+    return collection;
+  }
+  throw new RelationshipNotLoadedError(state.mapper.name, key);
+}
+
+export function writeRelationship(state: InstanceState, key: string, value: unknown): void {
+  const rel = state.mapper.relationship(key);
+  const check = (item: unknown): void => {
+    const target = (item as { [STATE]?: InstanceState } | null)?.[STATE];
+    if (target === undefined || target.mapper !== rel.target) {
+      throw new ArgumentError(`${state.mapper.name}.${key} takes ${rel.kind === "oneToMany" ? "an array of " : ""}${rel.target.name} instances${rel.kind === "manyToOne" ? " or null" : ""}.`);
+    }
+  };
+  if (rel.kind === "manyToOne") {
+    if (value !== null) check(value);
+  } else {
+    if (!Array.isArray(value)) throw new ArgumentError(`${state.mapper.name}.${key} is a collection: assign an array of ${rel.target.name}.`);
+    value.forEach(check);
+  }
+  state.related.set(key, value);
+  touched(state);
+}
+
+function touched(state: InstanceState): void {
+  if (state.status !== "persistent") return;
+  state.modified = true;
+  state.owner?.markModified(state);
+}

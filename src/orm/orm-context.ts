@@ -1,0 +1,16 @@
+/** What ORM loading and flushing need from a session: its identity map and its connection. */
+import type { Result } from "../engine/result.js";
+import type { CompileTarget, TypedExecutable } from "../sql/executable.js";
+import type { IdentityMap } from "./identity-map.js";
+import type { LevelRef, StateOwner } from "./instance-state.js";
+
+export interface OrmContext {
+  readonly identityMap: IdentityMap;
+  readonly owner: StateOwner;
+  /** The database statements are compiled for (capabilities: RETURNING, parameter limits). */
+  readonly target: CompileTarget;
+  /** The transaction level statements run in now (recorded on flushed states for savepoint rollback). */
+  readonly level: LevelRef;
+  /** Run a statement in the session's transaction, rows converted to JavaScript types. */
+  run<R extends object>(statement: TypedExecutable<R>): Promise<Result<R>>;
+}

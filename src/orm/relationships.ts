@@ -1,0 +1,112 @@
+/**
+ * Relationships between entities: many-to-one (`post.author`) and one-to-many
+ * (`user.posts`), declared on the entity class and resolved, on first use, against the
+ * tables' foreign keys.
+ *
+ *   class User extends Entity(users) { declare posts: Post[]; }
+ *   class Post extends Entity(posts) { declare author: User | null; }
+ *   relate(User, { posts: oneToMany(() => Post) });
+ *   relate(Post, { author: manyToOne(() => User) });
+ *
+ * (A call after the classes rather than a static field: a static initializer naming the
+ * other class makes TypeScript's inference of the two classes circular.)
+ *
+ * They are never loaded by reading the property (no hidden I/O): a query loads them with
+ * selectinload()/joinedload(), and session.refresh(obj, ["posts"]) loads one object's.
+ */
+import { ArgumentError } from "../errors.js";
+import type { AnyColumn } from "../sql/schema/column.js";
+import type { EntityClass } from "./entity-class.js";
+import type { RelationshipKey } from "./entity-select.js";
+import type { Mapper } from "./mapper.js";
+
+export type RelationshipKind = "manyToOne" | "oneToMany";
+
+export interface RelationshipOptions {
+  /** The foreign key column(s) to join on, when the tables have several foreign keys between them. */
+  foreignKey?: AnyColumn | readonly AnyColumn[];
+}
+
+export interface RelationshipSpec {
+  readonly kind: RelationshipKind;
+  readonly target: () => EntityClass;
+  readonly options: RelationshipOptions;
+}
+
+/** `post.author`: the row this one's foreign key points to (or null). */
+export function manyToOne(target: () => EntityClass, options: RelationshipOptions = {}): RelationshipSpec {
+  return checkTarget({ kind: "manyToOne", target, options });
+}
+
+/** `user.posts`: the rows whose foreign key points to this one. */
+export function oneToMany(target: () => EntityClass, options: RelationshipOptions = {}): RelationshipSpec {
+  return checkTarget({ kind: "oneToMany", target, options });
+}
+
+function checkTarget(spec: RelationshipSpec): RelationshipSpec {
+  if (typeof spec.target !== "function") {
+    throw new ArgumentError(`${spec.kind}() takes a function returning the target entity, e.g. ${spec.kind}(() => User), so classes may refer to each other.`);
+  }
+  return spec;
+}
+
+const declared = new WeakMap<object, Readonly<Record<string, RelationshipSpec>>>();
+
+/** The relationships declared for an entity class (by relate(), or a typed static `relationships`). */
+export function declaredRelationships(entity: EntityClass): Readonly<Record<string, RelationshipSpec>> {
+  return declared.get(entity) ?? entity.relationships ?? {};
+}
+
+/**
+ * Declare an entity's relationships, once, before the entity is used. The names must be
+ * properties of the class, declared with `declare` so the ORM's accessors are not shadowed.
+ */
+export function relate<E extends object>(entity: EntityClass<E>, specs: { readonly [K in RelationshipKey<E>]?: RelationshipSpec }): void {
+  if (declared.has(entity) || usedEntities.has(entity)) {
+    throw new ArgumentError(`relate(${entity.name}, ...) must be called once, before ${entity.name} is used (right after the class definitions).`);
+  }
+  declared.set(entity, specs as Readonly<Record<string, RelationshipSpec>>);
+}
+
+/** Entities whose mapper exists: their relationships are fixed. */
+export const usedEntities = new WeakSet<object>();
+
+/** A relationship resolved against the tables. */
+export interface Relationship {
+  readonly key: string;
+  readonly kind: RelationshipKind;
+  /** The mapper declaring the relationship. */
+  readonly parent: Mapper;
+  readonly target: Mapper;
+  /** The foreign key columns (on the referencing table) ... */
+  readonly foreignKey: readonly AnyColumn[];
+  /** ... and the columns they reference, in the same order. */
+  readonly referenced: readonly AnyColumn[];
+}
+
+/** The mapper holding the foreign key of a relationship (the child), and the one it references. */
+export function sides(rel: Relationship): { child: Mapper; referenced: Mapper } {
+  return rel.kind === "manyToOne" ? { child: rel.parent, referenced: rel.target } : { child: rel.target, referenced: rel.parent };
+}
+
+export function resolveRelationship(key: string, spec: RelationshipSpec, parent: Mapper, target: Mapper): Relationship {
+  const child = spec.kind === "manyToOne" ? parent : target;
+  const referenced = spec.kind === "manyToOne" ? target : parent;
+  const wanted = spec.options.foreignKey === undefined ? undefined : ([] as AnyColumn[]).concat(spec.options.foreignKey).map((c) => c.tableColumn);
+  const candidates = child.table.foreignKeys.filter((fk) => {
+    if (fk.referencedTable !== (referenced.table as unknown)) return false;
+    return wanted === undefined || (wanted.length === fk.columns.length && wanted.every((c) => fk.columns.includes(c)));
+  });
+  const where = `${parent.name}.${key}`;
+  if (candidates.length !== 1) {
+    const paths = child.table.foreignKeys.filter((fk) => fk.referencedTable === (referenced.table as unknown));
+    throw new ArgumentError(
+      candidates.length === 0
+        ? `${where}: ${child.table.describe()} has no foreign key to ${referenced.table.describe()}${wanted ? " on the columns given" : ""}; add one with references(), or give { foreignKey }.`
+        : `${where}: ${child.table.describe()} has ${paths.length} foreign keys to ${referenced.table.describe()} ` +
+            `(${paths.map((fk) => fk.columns.map((c) => c.key).join("+")).join(", ")}); say which with { foreignKey: ${child.name}.c.<column> }.`,
+    );
+  }
+  const fk = candidates[0] as (typeof candidates)[number];
+  return { key, kind: spec.kind, parent, target, foreignKey: fk.columns, referenced: fk.referencedColumns };
+}

@@ -1,0 +1,146 @@
+/**
+ * Step one of a flush: what changed (SQLAlchemy `unitofwork.py` register_* + the
+ * relationship dependency processors). New objects reachable through loaded relationships
+ * are added (save-update cascade); each relationship becomes foreign key "syncs" applied
+ * when the row is written (the parent's key may be generated only by its own INSERT); and
+ * the dependencies between rows are collected for ordering.
+ */
+import { ObjectStateError } from "../errors.js";
+import type { InstanceState } from "../instance-state.js";
+import { isEntityInstance, stateOf } from "../mapper.js";
+import type { Relationship } from "../relationships.js";
+
+/** Set the foreign key of `child` from `parent`'s key (or to NULL). */
+export interface ForeignKeySync {
+  readonly child: InstanceState;
+  readonly rel: Relationship;
+  readonly parent: InstanceState | null;
+}
+
+export interface FlushPlan {
+  readonly inserts: InstanceState[];
+  /** Persistent rows that may need an UPDATE (modified, or a sync target); the diff is taken when written. */
+  readonly updates: InstanceState[];
+  readonly deletes: InstanceState[];
+  /** Per child, in the order to apply (NULLs for removed children first). */
+  readonly syncs: Map<InstanceState, ForeignKeySync[]>;
+  readonly saveDependencies: Map<InstanceState, Set<InstanceState>>;
+  readonly deleteDependencies: Map<InstanceState, Set<InstanceState>>;
+  readonly objects: Map<InstanceState, object>;
+}
+
+export interface ChangeInput {
+  /** Added, not yet flushed, in add order. */
+  readonly pending: readonly object[];
+  /** Persistent objects that are modified or have loaded relationships. */
+  readonly loaded: readonly object[];
+  readonly toDelete: readonly object[];
+  /** Add an object found through a relationship (save-update cascade). */
+  cascadeAdd(object: object): void;
+  /** The owner objects of this session have. */
+  readonly owner: unknown;
+}
+
+export function computeChangeSets(input: ChangeInput): FlushPlan {
+  const objects = new Map<InstanceState, object>();
+  const inserts: InstanceState[] = [];
+  const seen = new Set<InstanceState>();
+  const deleting = new Set(input.toDelete.map(stateOf));
+  const queue: object[] = [...input.pending, ...input.loaded];
+  // Cascade: walk loaded relationships from every object the flush looks at.
+  for (let i = 0; i < queue.length; i++) {
+    const object = queue[i] as object;
+    const state = stateOf(object);
+    if (seen.has(state)) continue;
+    seen.add(state);
+    objects.set(state, object);
+    if (state.status === "transient") input.cascadeAdd(object);
+    if (state.status === "pending") inserts.push(state);
+    for (const value of state.related.values()) {
+      for (const related of Array.isArray(value) ? (value as unknown[]) : [value]) {
+        if (!isEntityInstance(related)) continue;
+        const target = stateOf(related);
+        if (target.owner !== undefined && target.owner !== input.owner && target.status !== "detached") {
+          throw new ObjectStateError(`A ${target.mapper.name} referenced by ${state.mapper.name} belongs to another session; merge() it into this one first.`);
+        }
+        if (target.status === "transient" || target.status === "pending") queue.push(related as object);
+      }
+    }
+  }
+  for (const object of input.toDelete) objects.set(stateOf(object), object);
+
+  const syncs = new Map<InstanceState, ForeignKeySync[]>();
+  const addSync = (sync: ForeignKeySync): void => {
+    if (deleting.has(sync.child)) return;
+    const list = syncs.get(sync.child) ?? [];
+    if (sync.parent === null) list.unshift(sync);
+    else list.push(sync);
+    syncs.set(sync.child, list);
+  };
+  for (const state of seen) {
+    for (const [key, value] of state.related) {
+      const rel = state.mapper.relationship(key);
+      const before = state.relatedCommitted.get(key);
+      if (rel.kind === "manyToOne") {
+        if (value !== null) addSync({ child: state, rel, parent: stateOf(value) });
+        else if (state.status === "pending" || (before !== undefined && before !== null)) addSync({ child: state, rel, parent: null });
+        continue;
+      }
+      const now = value as object[];
+      for (const child of now) addSync({ child: stateOf(child), rel, parent: state });
+      // Children taken out of a loaded collection lose their parent (SQLAlchemy's default, without delete-orphan).
+      for (const child of (before as object[] | undefined) ?? []) {
+        if (!now.includes(child)) {
+          objects.set(stateOf(child), child);
+          addSync({ child: stateOf(child), rel, parent: null });
+        }
+      }
+    }
+  }
+  // A deleted parent's loaded children that stay get a NULL foreign key.
+  for (const state of deleting) {
+    for (const [key, value] of state.related) {
+      if (state.mapper.relationship(key).kind !== "oneToMany") continue;
+      for (const child of value as object[]) {
+        objects.set(stateOf(child), child);
+        addSync({ child: stateOf(child), rel: state.mapper.relationship(key), parent: null });
+      }
+    }
+  }
+
+  const updates = [...objects.keys()].filter((s) => s.status === "persistent" && !deleting.has(s) && (s.modified || syncs.has(s)));
+  const saving = [...inserts, ...updates];
+  const saveDependencies = dependencies(saving, (s) => s.values);
+  for (const [child, list] of syncs) {
+    for (const sync of list) if (sync.parent !== null && sync.parent !== child) saveDependencies.get(child)?.add(sync.parent);
+  }
+  const deletes = [...deleting];
+  return { inserts, updates, deletes, syncs, saveDependencies, deleteDependencies: dependencies(deletes, (s) => s.committed), objects };
+}
+
+/** Row → rows (in the same set) its foreign key values point to. */
+function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceState) => ReadonlyMap<string, unknown>): Map<InstanceState, Set<InstanceState>> {
+  const byIdentity = new Map<string, InstanceState>();
+  const mapperOfTable = new Map<unknown, InstanceState["mapper"]>();
+  for (const state of states) {
+    mapperOfTable.set(state.mapper.table, state.mapper);
+    const key = state.mapper.identityKey(state.mapper.primaryKey.map((c) => valuesOf(state).get(c.key)));
+    if (key !== undefined) byIdentity.set(key, state);
+  }
+  const out = new Map<InstanceState, Set<InstanceState>>();
+  for (const state of states) {
+    const deps = new Set<InstanceState>();
+    for (const fk of state.mapper.table.foreignKeys) {
+      const values = fk.columns.map((c) => valuesOf(state).get(c.key));
+      const mapper = mapperOfTable.get(fk.referencedTable);
+      if (mapper === undefined) continue;
+      // Only keys that reference the primary key identify a row through the identity map.
+      const pk = mapper.primaryKey;
+      if (pk.length !== fk.referencedColumns.length || !pk.every((c, i) => c === fk.referencedColumns[i])) continue;
+      const target = byIdentity.get(mapper.identityKey(values) ?? "");
+      if (target !== undefined && target !== state) deps.add(target);
+    }
+    out.set(state, deps);
+  }
+  return out;
+}

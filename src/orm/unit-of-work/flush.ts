@@ -1,0 +1,34 @@
+/**
+ * A flush in SQLAlchemy's three steps (habit 11): compute change sets → order them by
+ * foreign-key dependencies → emit SQL. Saves go parents first, deletes children first. If a
+ * statement fails, the values the flush wrote into objects (generated keys, synced foreign
+ * keys) are put back, so the objects are as they were before it.
+ */
+import type { InstanceState } from "../instance-state.js";
+import type { OrmContext } from "../orm-context.js";
+import { computeChangeSets, type ChangeInput, type FlushPlan } from "./change-sets.js";
+import { orderRows } from "./commit-order.js";
+import { deleteStep, saveStep } from "./persistence.js";
+
+export async function runFlush(ctx: OrmContext, input: ChangeInput): Promise<FlushPlan | undefined> {
+  const plan = computeChangeSets(input);
+  if (plan.inserts.length === 0 && plan.updates.length === 0 && plan.deletes.length === 0) return undefined;
+  const saved = [...plan.objects.keys()].map((s) => [s, new Map(s.values)] as const);
+  try {
+    for (const step of orderRows([...plan.inserts, ...plan.updates], plan.saveDependencies, describeRow)) await saveStep(ctx, plan, step);
+    const deleteSteps = orderRows(plan.deletes, plan.deleteDependencies, describeRow).reverse();
+    for (const step of deleteSteps) await deleteStep(ctx, { table: step.table, states: [...step.states].reverse() });
+  } catch (err) {
+    for (const [state, values] of saved) {
+      state.values.clear();
+      for (const [k, v] of values) state.values.set(k, v);
+    }
+    throw err;
+  }
+  return plan;
+}
+
+export function describeRow(state: InstanceState): string {
+  const pk = state.mapper.primaryKey.map((c) => state.values.get(c.key) ?? state.committed.get(c.key));
+  return pk.some((v) => v === undefined || v === null) ? `${state.mapper.name}(new)` : `${state.mapper.name}(${pk.map(String).join(", ")})`;
+}

@@ -1,0 +1,176 @@
+/**
+ * Step three of a flush: the SQL (SQLAlchemy `persistence.py`). Per step (rows of one
+ * table): foreign keys synced from relationships, UPDATEs of only the changed columns, then
+ * INSERTs batched into multi-row statements (insertmanyvalues) with generated keys and
+ * server defaults read back by RETURNING, or, where the database has no RETURNING, one
+ * INSERT per row and its lastInsertId. DELETEs by primary key.
+ */
+import type { AnyColumn } from "../../sql/schema/column.js";
+import type { AnyTable } from "../../sql/schema/table.js";
+import { delete_ } from "../../sql/statement/delete.js";
+import { defaultValue } from "../../sql/statement/dml-values.js";
+import { insert } from "../../sql/statement/insert.js";
+import { update } from "../../sql/statement/update.js";
+import { FlushError, StaleDataError } from "../errors.js";
+import type { InstanceState } from "../instance-state.js";
+import type { OrmContext } from "../orm-context.js";
+import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
+import type { Step } from "./commit-order.js";
+
+type Values = Record<string, unknown>;
+
+export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Promise<void> {
+  for (const state of step.states) for (const sync of plan.syncs.get(state) ?? []) applySync(sync);
+  for (const state of step.states) if (state.status === "persistent") await updateRow(ctx, step.table, state);
+  const pending = step.states.filter((s) => s.status === "pending");
+  for (const state of pending) fillClientDefaults(step.table, state);
+  // Rows giving the same columns share a statement (a multi-row VALUES needs the same columns).
+  let group: InstanceState[] = [];
+  for (const state of pending) {
+    if (group.length > 0 && signature(step.table, state) !== signature(step.table, group[0] as InstanceState)) {
+      await insertRows(ctx, step.table, group);
+      group = [];
+    }
+    group.push(state);
+  }
+  if (group.length > 0) await insertRows(ctx, step.table, group);
+}
+
+export async function deleteStep(ctx: OrmContext, step: Step): Promise<void> {
+  for (const state of step.states) {
+    const where = step.table.primaryKey.map((c) => c.eq(keyValue(state, c) as never));
+    await ctx.run(delete_(step.table).where(...where));
+  }
+}
+
+/** Two values are the same for change detection (Dates by instant, JSON by content). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  return false;
+}
+
+function applySync(sync: ForeignKeySync): void {
+  const { child, rel, parent } = sync;
+  rel.foreignKey.forEach((fk, i) => {
+    let value: unknown = null;
+    if (parent !== null) {
+      value = parent.values.get((rel.referenced[i] as AnyColumn).key);
+      if (value === undefined || value === null) {
+        throw new FlushError(`${child.mapper.name}.${fk.key} should come from ${parent.mapper.name}.${(rel.referenced[i] as AnyColumn).key}, which has no value (is that ${parent.mapper.name} in the session?).`);
+      }
+    }
+    if (!sameValue(child.values.get(fk.key), value)) child.values.set(fk.key, value);
+  });
+}
+
+/** The primary key value that identifies the row in the database (the loaded one, if the key was changed). */
+function keyValue(state: InstanceState, column: AnyColumn): unknown {
+  return state.committed.has(column.key) ? state.committed.get(column.key) : state.values.get(column.key);
+}
+
+async function updateRow(ctx: OrmContext, table: AnyTable, state: InstanceState): Promise<void> {
+  const changed: Values = {};
+  for (const column of table.columns) {
+    const key = column.key;
+    if (!state.values.has(key)) continue;
+    if (state.committed.has(key) && sameValue(state.values.get(key), state.committed.get(key))) continue;
+    changed[key] = state.values.get(key);
+  }
+  if (Object.keys(changed).length === 0) return;
+  for (const column of table.columns) {
+    if (column.spec.onUpdate === undefined || Object.hasOwn(changed, column.key)) continue;
+    const value = defaultValue(column.spec.onUpdate);
+    state.values.set(column.key, value);
+    changed[column.key] = value;
+  }
+  const where = table.primaryKey.map((c) => c.eq(keyValue(state, c) as never));
+  const result = await ctx.run(update(table).set(changed as never).where(...where));
+  if (result.rowCount === 0) {
+    throw new StaleDataError(`UPDATE of ${state.mapper.name} ${describeKey(state)} matched no row: it was deleted (or its key changed) by someone else since it was loaded.`);
+  }
+}
+
+function describeKey(state: InstanceState): string {
+  return `(${state.mapper.primaryKey.map((c) => `${c.key}=${String(keyValue(state, c))}`).join(", ")})`;
+}
+
+function fillClientDefaults(table: AnyTable, state: InstanceState): void {
+  for (const column of table.columns) {
+    if (column.spec.clientDefault !== undefined && !given(state, column)) state.values.set(column.key, defaultValue(column.spec.clientDefault));
+  }
+}
+
+/** The object gives this column's value (a NULL autoincrement key means "generate it"). */
+function given(state: InstanceState, column: AnyColumn): boolean {
+  const value = state.values.get(column.key);
+  return value !== undefined && !(value === null && column === state.mapper.table.autoincrementColumn);
+}
+
+function signature(table: AnyTable, state: InstanceState): string {
+  return table.columns.map((c) => (given(state, c) ? "1" : "0")).join("");
+}
+
+async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly InstanceState[]): Promise<void> {
+  const first = states[0] as InstanceState;
+  const columns = table.columns.filter((c) => given(first, c));
+  const auto = table.autoincrementColumn;
+  const needKey = auto !== undefined && !columns.includes(auto);
+  for (const column of table.primaryKey) {
+    if (!columns.includes(column) && column !== auto) {
+      throw new FlushError(`${first.mapper.name} has no value for its primary key column '${column.key}', and the database does not generate one: set it before flush().`);
+    }
+  }
+  const serverDefaulted = table.columns.filter((c) => !columns.includes(c) && c !== auto && c.spec.serverDefault !== undefined);
+  const rows = states.map((s) => Object.fromEntries(columns.map((c) => [c.key, s.values.get(c.key)])));
+  const returning = ctx.target.capabilities.returning;
+  // Columns left out with no default of any kind are NULL in the new row: known without asking.
+  const knownNull = (state: InstanceState): void => {
+    for (const column of table.columns) {
+      if (!columns.includes(column) && column !== auto && column.spec.serverDefault === undefined) state.values.set(column.key, null);
+    }
+  };
+  states.forEach(knownNull);
+  if (needKey && !returning) {
+    // No RETURNING (MySQL): one row per statement, so each lastInsertId is known.
+    for (const [i, row] of rows.entries()) {
+      const result = await ctx.run(insert(table).values(row as never));
+      const id = result.lastInsertId;
+      if (id === undefined) throw new FlushError(`The database returned no generated key for the ${first.mapper.name} just inserted.`);
+      (states[i] as InstanceState).values.set(auto.key, typeof id === "bigint" && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id);
+    }
+    return;
+  }
+  const fetch = returning ? [...(needKey ? [auto] : []), ...serverDefaulted] : [];
+  const statement = fetch.length > 0 ? insert(table).values(rows as never).returning(...fetch) : insert(table).values(rows as never);
+  let offset = 0;
+  for (const batch of statement.batches(ctx.target)) {
+    const result = await ctx.run(batch);
+    const batchStates = states.slice(offset, offset + result.rowCount);
+    offset += batchStates.length;
+    if (fetch.length === 0) continue;
+    let returned = result.all().map((r) => r._mapping);
+    // Generated keys rise in VALUES order (sequences, AUTO_INCREMENT, rowid), whatever order
+    // RETURNING gives the rows in: sort by the key to pair rows with objects (SQLAlchemy's
+    // insertmanyvalues does the same for integer keys).
+    if (needKey) returned = [...returned].sort((a, b) => compareKeys(a[auto.key], b[auto.key]));
+    else returned = orderByKey(table, batchStates, returned);
+    returned.forEach((row, i) => {
+      const state = batchStates[i];
+      if (state === undefined) return;
+      for (const column of fetch) state.values.set(column.key, row[column.key]);
+    });
+  }
+}
+
+function compareKeys(a: unknown, b: unknown): number {
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+/** Rows returned for given keys, in the order of `states`. */
+function orderByKey(table: AnyTable, states: readonly InstanceState[], rows: readonly Values[]): Values[] {
+  const key = (get: (c: AnyColumn) => unknown) => table.primaryKey.map((c) => String(get(c))).join("|");
+  const byKey = new Map(rows.map((r) => [key((c) => r[c.key]), r]));
+  return states.map((s) => byKey.get(key((c) => s.values.get(c.key))) ?? {});
+}
