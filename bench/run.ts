@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { engineBench } from "./engine.bench.js";
+import { ormBench } from "./orm.bench.js";
 import { poolBench } from "./pool.bench.js";
 import { webBench } from "./web.bench.js";
 import { renderTable } from "./lib/table.js";
@@ -14,7 +15,7 @@ import type { BenchContext, BenchModule, BenchReport } from "./lib/types.js";
  * name contains it), prints their tables as Markdown and saves bench/results/<name>.json.
  * To add a benchmark, write a BenchModule (bench/lib/types.ts) and list it here.
  */
-const MODULES: readonly BenchModule[] = [poolBench, engineBench, webBench];
+const MODULES: readonly BenchModule[] = [poolBench, engineBench, webBench, ormBench];
 
 interface Args {
   filters: string[];

@@ -68,7 +68,10 @@ export function orderRows(states: readonly InstanceState[], dependencies: RowDep
   const byTable = new Map<AnyTable, InstanceState[]>();
   for (const state of states) {
     const table = state.mapper.table;
-    byTable.set(table, [...(byTable.get(table) ?? []), state]);
+    // Push, not copy: copying the list per row made ordering quadratic in the rows of a table.
+    const list = byTable.get(table);
+    if (list === undefined) byTable.set(table, [state]);
+    else list.push(state);
   }
   const steps: Step[] = [];
   for (const component of sortTables([...byTable.keys()])) {
