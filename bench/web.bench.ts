@@ -24,7 +24,7 @@ const OURS: WebContender = "athanor";
 const ROUND_TRIPS: Record<WebContender, number> = {
   "pg.Pool": 1,
   athanor: 3,
-  "athanor-autocommit": 2,
+  "athanor-autocommit": 1, // no reset ROLLBACK after AUTOCOMMIT statements: the pool knows nothing is open
   "athanor-autocommit-noreset": 1,
   "athanor-engine-noreset": 1,
   "mikro-orm": 1,

@@ -52,6 +52,8 @@ export { Expression, BindValue, BindParam, Label, OrderByItem, type Operand, typ
 export { and, or, not, exists, asc, desc, bindparam, literal, type Condition } from "./expression/operators.js";
 export { func, fn, cast, FunctionCall, type FunctionFactory, type KnownFunctions } from "./expression/functions.js";
 export { sql, SqlFragment } from "./expression/sql-fragment.js";
+export { caseWhen, Case } from "./expression/case.js";
+export { tuple_, Tuple } from "./expression/tuple.js";
 
 // Statements
 export { select, Select } from "./statement/select.js";

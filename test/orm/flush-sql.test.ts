@@ -2,11 +2,13 @@
  * The exact SQL a flush emits (SQLAlchemy test_unitofworkv2.py's habit), on every database:
  * INSERT order across tables linked by foreign keys, DELETE order reversed, a self-reference
  * ordered row by row and a circle of rows reported, batched inserts, UPDATE of the one
- * changed column.
+ * changed column, and UPDATEs batched per set of changed columns (CASE WHEN ... END).
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { CircularDependencyError, sessionmaker, type Engine } from "../../src/index.js";
+import {
+  boolean, CircularDependencyError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, StaleDataError, string, type Engine,
+} from "../../src/index.js";
 import { disposeAll, engineTargets } from "../support/engines.js";
 import { captureSql, makeModel } from "./model.js";
 
@@ -187,6 +189,117 @@ for (const target of await engineTargets()) {
         assert.deepEqual(ids, [...ids].sort((x, y) => x - y), "keys paired with objects in order");
         await session.rollback();
       });
+    });
+
+    it("batches UPDATEs of rows changing the same column into one CASE statement", async () => {
+      await withModel(async (m, engine) => {
+        const { t, q } = m;
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const users = ["a", "b", "c"].map((name) => new m.User({ name }));
+        session.addAll(users);
+        await session.commit();
+        users.forEach((u, i) => (u.fullname = `full ${i}`));
+        const sql = captureSql(engine);
+        await session.commit();
+        const id = `${t.users}.${q("id")}`;
+        assert.deepEqual(sql.sql(), [
+          `UPDATE ${t.users} SET ${q("fullname")} = CASE WHEN ${id} = ${p(1)} THEN ${p(2)} WHEN ${id} = ${p(3)} THEN ${p(4)} WHEN ${id} = ${p(5)} THEN ${p(6)} ` +
+            `ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(7)}, ${p(8)}, ${p(9)})`,
+        ]);
+        const ids = users.map((u) => u.id);
+        assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids[0], "full 0", ids[1], "full 1", ids[2], "full 2", ...ids]);
+        const reread = await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).where(m.users.c.id.in(ids)).orderBy(m.users.c.id)));
+        assert.deepEqual(reread.all().map((r) => r._mapping.fullname), ["full 0", "full 1", "full 2"]);
+      });
+    });
+
+    it("a mixed flush: one statement per set of changed columns", async () => {
+      await withModel(async (m, engine) => {
+        const { t, q } = m;
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => new m.User({ name })) as [InstanceType<typeof m.User>, InstanceType<typeof m.User>, InstanceType<typeof m.User>, InstanceType<typeof m.User>];
+        session.addAll([a, b, c, d]);
+        await session.commit();
+        a.name = "A";
+        c.name = "C";
+        c.fullname = "Cee";
+        b.name = "B";
+        d.name = "D";
+        d.fullname = "Dee";
+        const sql = captureSql(engine);
+        await session.commit();
+        const id = `${t.users}.${q("id")}`;
+        const when = (n: number) => `WHEN ${id} = ${p(n)} THEN ${p(n + 1)}`;
+        assert.deepEqual(sql.sql(), [
+          `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END WHERE ${id} IN (${p(5)}, ${p(6)})`,
+          `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END, ` +
+            `${q("fullname")} = CASE ${when(5)} ${when(7)} ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(9)}, ${p(10)})`,
+        ]);
+        const rows = await engine.begin((conn) => executeStatement(conn, select(m.users.c.name, m.users.c.fullname).orderBy(m.users.c.id)));
+        assert.deepEqual(rows.all().map((r) => [r._mapping.name, r._mapping.fullname]), [["A", null], ["B", null], ["C", "Cee"], ["D", "Dee"]]);
+      });
+    });
+
+    it("a batch matching fewer rows than it names raises StaleDataError naming the table", async () => {
+      await withModel(async (m, engine) => {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const users = ["a", "b", "c"].map((name) => new m.User({ name }));
+        session.addAll(users);
+        await session.commit();
+        await engine.begin((conn) => executeStatement(conn, delete_(m.users).where(m.users.c.id.eq((users[1] as InstanceType<typeof m.User>).id))));
+        users.forEach((u) => (u.fullname = "x"));
+        await assert.rejects(session.flush(), (e: unknown) => e instanceof StaleDataError && /UPDATE of 3 User rows in table '[^']*users[^']*' matched 2/.test(e.message));
+        await session.rollback();
+      });
+    });
+
+    it("batched values go through the column types (booleans, JSON, dates), composite keys, onUpdate", async () => {
+      const engine = engineFor();
+      const metadata = new MetaData();
+      let revision = 0;
+      const flags = metadata.table(target.table("flags"), {
+        k1: integer().primaryKey().autoincrement(false),
+        k2: string(10).primaryKey(),
+        active: boolean().notNull(),
+        meta: json<{ tags: string[] }>(),
+        seenAt: dateTime().named("seen_at"),
+        rev: integer().notNull().default(0).onUpdate(() => ++revision),
+      });
+      class Flag extends Entity(flags) {}
+      await metadata.createAll(engine);
+      try {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const rows = [1, 2, 3].map((k1) => new Flag({ k1, k2: `k${k1}`, active: k1 === 2, meta: null, seenAt: null }));
+        session.addAll(rows);
+        await session.commit();
+        const seen = new Date("2024-05-06T07:08:09.123Z");
+        rows.forEach((f, i) => {
+          f.active = !f.active; // every row changes the same four columns (rev by onUpdate)
+          f.meta = { tags: [`t${i}`] };
+          f.seenAt = seen;
+        });
+        const sql = captureSql(engine);
+        await session.commit();
+        const updates = sql.sql().filter((s) => s.startsWith("UPDATE"));
+        assert.equal(updates.length, 1);
+        const qt = (n: string) => (target.name === "mysql" ? `\`${n}\`` : `"${n}"`);
+        const tn = qt(flags.name);
+        assert.ok((updates[0] as string).endsWith(`WHERE (${tn}.${qt("k1")}, ${tn}.${qt("k2")}) IN ((${p(37)}, ${p(38)}), (${p(39)}, ${p(40)}), (${p(41)}, ${p(42)}))`), String(updates[0]));
+        assert.ok((updates[0] as string).includes(`CASE WHEN ${tn}.${qt("k1")} = ${p(1)} AND ${tn}.${qt("k2")} = ${p(2)} THEN ${p(3)} WHEN`), String(updates[0]));
+        assert.deepEqual(rows.map((f) => f.rev), [1, 2, 3], "onUpdate evaluated per row and stored on the object");
+        await using fresh = Session();
+        const loaded = await fresh.scalars(select(Flag).orderBy(flags.c.k1));
+        assert.deepEqual(
+          loaded.all().map((f) => [f.active, f.meta, f.seenAt?.toISOString(), f.rev]),
+          [[true, { tags: ["t0"] }, seen.toISOString(), 1], [false, { tags: ["t1"] }, seen.toISOString(), 2], [true, { tags: ["t2"] }, seen.toISOString(), 3]],
+        );
+      } finally {
+        await metadata.dropAll(engine);
+      }
     });
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Step three of a flush: the SQL (SQLAlchemy `persistence.py`). Per step (rows of one
- * table): foreign keys synced from relationships, UPDATEs of only the changed columns, then
+ * table): foreign keys synced from relationships, UPDATEs of only the changed columns (batched
+ * by changed-column set, see updates.ts), then
  * INSERTs batched into multi-row statements (insertmanyvalues) with generated keys and
  * server defaults read back by RETURNING, or, where the database has no RETURNING, one
  * INSERT per row and its lastInsertId. DELETEs by primary key.
@@ -10,18 +11,20 @@ import type { AnyTable } from "../../sql/schema/table.js";
 import { delete_ } from "../../sql/statement/delete.js";
 import { defaultValue } from "../../sql/statement/dml-values.js";
 import { insert } from "../../sql/statement/insert.js";
-import { update } from "../../sql/statement/update.js";
-import { FlushError, StaleDataError } from "../errors.js";
+import { FlushError } from "../errors.js";
 import type { InstanceState } from "../instance-state.js";
 import type { OrmContext } from "../orm-context.js";
 import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
 import type { Step } from "./commit-order.js";
+import { keyValue, sameValue, updateRows } from "./updates.js";
+
+export { sameValue } from "./updates.js";
 
 type Values = Record<string, unknown>;
 
 export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Promise<void> {
   for (const state of step.states) for (const sync of plan.syncs.get(state) ?? []) applySync(sync);
-  for (const state of step.states) if (state.status === "persistent") await updateRow(ctx, step.table, state);
+  await updateRows(ctx, step.table, step.states.filter((s) => s.status === "persistent"));
   const pending = step.states.filter((s) => s.status === "pending");
   for (const state of pending) fillClientDefaults(step.table, state);
   // Rows giving the same columns share a statement (a multi-row VALUES needs the same columns).
@@ -43,14 +46,6 @@ export async function deleteStep(ctx: OrmContext, step: Step): Promise<void> {
   }
 }
 
-/** Two values are the same for change detection (Dates by instant, JSON by content). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
-  return false;
-}
-
 function applySync(sync: ForeignKeySync): void {
   const { child, rel, parent } = sync;
   rel.foreignKey.forEach((fk, i) => {
@@ -63,37 +58,6 @@ function applySync(sync: ForeignKeySync): void {
     }
     if (!sameValue(child.values.get(fk.key), value)) child.values.set(fk.key, value);
   });
-}
-
-/** The primary key value that identifies the row in the database (the loaded one, if the key was changed). */
-function keyValue(state: InstanceState, column: AnyColumn): unknown {
-  return state.committed.has(column.key) ? state.committed.get(column.key) : state.values.get(column.key);
-}
-
-async function updateRow(ctx: OrmContext, table: AnyTable, state: InstanceState): Promise<void> {
-  const changed: Values = {};
-  for (const column of table.columns) {
-    const key = column.key;
-    if (!state.values.has(key)) continue;
-    if (state.committed.has(key) && sameValue(state.values.get(key), state.committed.get(key))) continue;
-    changed[key] = state.values.get(key);
-  }
-  if (Object.keys(changed).length === 0) return;
-  for (const column of table.columns) {
-    if (column.spec.onUpdate === undefined || Object.hasOwn(changed, column.key)) continue;
-    const value = defaultValue(column.spec.onUpdate);
-    state.values.set(column.key, value);
-    changed[column.key] = value;
-  }
-  const where = table.primaryKey.map((c) => c.eq(keyValue(state, c) as never));
-  const result = await ctx.run(update(table).set(changed as never).where(...where));
-  if (result.rowCount === 0) {
-    throw new StaleDataError(`UPDATE of ${state.mapper.name} ${describeKey(state)} matched no row: it was deleted (or its key changed) by someone else since it was loaded.`);
-  }
-}
-
-function describeKey(state: InstanceState): string {
-  return `(${state.mapper.primaryKey.map((c) => `${c.key}=${String(keyValue(state, c))}`).join(", ")})`;
 }
 
 function fillClientDefaults(table: AnyTable, state: InstanceState): void {

@@ -1,0 +1,130 @@
+/**
+ * UPDATEs of a flush step (SQLAlchemy `persistence._emit_update_statements`): only the
+ * changed columns (plus `.onUpdate(...)` ones) are set. Rows of the table that change the
+ * same columns share statements, up to the bind-parameter limit and MAX_ROWS_PER_UPDATE rows:
+ *
+ *   UPDATE t SET a = CASE WHEN t.id = ? THEN ? WHEN t.id = ? THEN ? ELSE t.a END, ...
+ *   WHERE t.id IN (?, ?)            -- composite keys: (t.k1, t.k2) IN ((?, ?), (?, ?))
+ *
+ * (the ELSE gives PostgreSQL the column's type for the bound THEN values). A group of one
+ * row, or a group that changes a primary key column, is updated row by row with the plain
+ * `UPDATE t SET a = ? WHERE t.id = ?`. The optimistic check holds per statement: a batch
+ * matching fewer rows than it names raises StaleDataError naming the table and the batch's
+ * keys, since the row count cannot tell which of them is missing.
+ */
+import type { AnyColumn } from "../../sql/schema/column.js";
+import type { AnyTable } from "../../sql/schema/table.js";
+import { caseWhen } from "../../sql/expression/case.js";
+import { and } from "../../sql/expression/operators.js";
+import { Tuple } from "../../sql/expression/tuple.js";
+import type { Expression } from "../../sql/expression/elements.js";
+import { defaultValue, valueExpression } from "../../sql/statement/dml-values.js";
+import { update } from "../../sql/statement/update.js";
+import { StaleDataError } from "../errors.js";
+import type { InstanceState } from "../instance-state.js";
+import type { OrmContext } from "../orm-context.js";
+
+type Values = Record<string, unknown>;
+interface Change {
+  readonly state: InstanceState;
+  readonly values: Values;
+}
+
+/** Rows per batched UPDATE at most (as insertmanyvalues' page size). */
+export const MAX_ROWS_PER_UPDATE = 1000;
+
+export async function updateRows(ctx: OrmContext, table: AnyTable, states: readonly InstanceState[]): Promise<void> {
+  const groups = new Map<string, Change[]>();
+  for (const state of states) {
+    const values = changedValues(table, state);
+    if (values === undefined) continue;
+    const signature = Object.keys(values).join("\u0000");
+    let group = groups.get(signature);
+    if (group === undefined) groups.set(signature, (group = []));
+    group.push({ state, values });
+  }
+  for (const group of groups.values()) {
+    const columns = table.columns.filter((c) => Object.hasOwn((group[0] as Change).values, c.key));
+    const keys = table.primaryKey;
+    const perRow = columns.length * (keys.length + 1) + keys.length;
+    const size = Math.min(MAX_ROWS_PER_UPDATE, Math.floor(ctx.target.capabilities.maxBindParameters / perRow));
+    if (group.length === 1 || size < 2 || keys.length === 0 || columns.some((c) => keys.includes(c))) {
+      for (const change of group) await updateOne(ctx, table, change);
+      continue;
+    }
+    for (let i = 0; i < group.length; i += size) {
+      const batch = group.slice(i, i + size);
+      if (batch.length === 1) await updateOne(ctx, table, batch[0] as Change);
+      else await updateBatch(ctx, table, columns, batch);
+    }
+  }
+}
+
+/** The columns to set, or undefined when nothing changed; `.onUpdate` values are stored on the state. */
+function changedValues(table: AnyTable, state: InstanceState): Values | undefined {
+  const changed: Values = {};
+  for (const column of table.columns) {
+    const key = column.key;
+    if (!state.values.has(key)) continue;
+    if (state.committed.has(key) && sameValue(state.values.get(key), state.committed.get(key))) continue;
+    changed[key] = state.values.get(key);
+  }
+  if (Object.keys(changed).length === 0) return undefined;
+  for (const column of table.columns) {
+    if (column.spec.onUpdate === undefined || Object.hasOwn(changed, column.key)) continue;
+    const value = defaultValue(column.spec.onUpdate);
+    state.values.set(column.key, value);
+    changed[column.key] = value;
+  }
+  // Table column order, so rows changing the same columns have the same signature.
+  return Object.fromEntries(table.columns.filter((c) => Object.hasOwn(changed, c.key)).map((c) => [c.key, changed[c.key]]));
+}
+
+async function updateOne(ctx: OrmContext, table: AnyTable, { state, values }: Change): Promise<void> {
+  const where = table.primaryKey.map((c) => c.eq(keyValue(state, c) as never));
+  const result = await ctx.run(update(table).set(values as never).where(...where));
+  if (result.rowCount === 0) {
+    throw new StaleDataError(`UPDATE of ${state.mapper.name} ${describeKey(state)} matched no row: it was deleted (or its key changed) by someone else since it was loaded.`);
+  }
+}
+
+async function updateBatch(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Promise<void> {
+  const keys = table.primaryKey;
+  // One bound node per key value, met again in every CASE and the WHERE (each occurrence its own placeholder).
+  const keyBinds = batch.map(({ state }) => keys.map((c) => valueExpression(c, keyValue(state, c))));
+  const matches = keyBinds.map((binds) => (keys.length === 1 ? (keys[0] as AnyColumn).eq(binds[0] as never) : and(...keys.map((c, i) => c.eq(binds[i] as never)))));
+  const set: Record<string, Expression> = {};
+  for (const column of columns) {
+    set[column.key] = caseWhen(
+      batch.map(({ values }, i) => [matches[i] as Expression<boolean>, valueExpression(column, values[column.key])] as const),
+      column as Expression,
+    );
+  }
+  const where = keys.length === 1 ? (keys[0] as AnyColumn).in(keyBinds.map((b) => b[0]) as never) : new Tuple(keys).in(keyBinds.map((b) => new Tuple(b)) as never);
+  const result = await ctx.run(update(table).set(set as never).where(where));
+  if (result.rowCount !== batch.length) {
+    const first = (batch[0] as Change).state;
+    throw new StaleDataError(
+      `UPDATE of ${batch.length} ${first.mapper.name} rows in table '${table.name}' matched ${result.rowCount}: ` +
+        `some were deleted (or their keys changed) by someone else since they were loaded. ` +
+        `The batch was ${batch.slice(0, 10).map((c) => describeKey(c.state)).join(", ")}${batch.length > 10 ? ", ..." : ""}; the row count cannot tell which.`,
+    );
+  }
+}
+
+/** Two values are the same for change detection (Dates by instant, JSON by content). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  return false;
+}
+
+/** The primary key value that identifies the row in the database (the loaded one, if the key was changed). */
+export function keyValue(state: InstanceState, column: AnyColumn): unknown {
+  return state.committed.has(column.key) ? state.committed.get(column.key) : state.values.get(column.key);
+}
+
+function describeKey(state: InstanceState): string {
+  return `(${state.mapper.primaryKey.map((c) => `${c.key}=${String(keyValue(state, c))}`).join(", ")})`;
+}
