@@ -423,9 +423,9 @@ export class Connection<C = unknown> implements TransactionHost {
   #compile(clause: TextClause, params: Params | undefined): { sql: string; values: unknown[] } {
     const dialect = this.engine.dialect;
     const options = dialect.backslashEscapes ? BACKSLASH_ESCAPES : undefined;
-    const compiled = clause.compileWithValues(dialect.paramStyle, params, options);
-    checkBindValues(compiled.values, clause.compile(dialect.paramStyle, options).positions);
-    return compiled;
+    const { sql, values, positions } = clause.compileWithValues(dialect.paramStyle, params, options);
+    checkBindValues(values, positions);
+    return { sql, values };
   }
 
   async #run(sql: string, values: unknown[], processRows?: (rows: unknown[][]) => unknown[][], guard?: CallGuard): Promise<Result> {

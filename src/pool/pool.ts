@@ -257,9 +257,12 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   /** Ready to hand out with no I/O: has a live, current connection opened here. */
   private isReady(record: ConnectionRecord<C>): boolean {
-    return (
-      record.dbapiConnection !== null && record.epoch === this.epoch && !record.softInvalidated && record.ownedHere()
-    );
+    return record.dbapiConnection !== null && this.isCurrent(record);
+  }
+
+  /** Opened in the current epoch, not marked for replacement, by this process. */
+  private isCurrent(record: ConnectionRecord<C>): boolean {
+    return record.epoch === this.epoch && !record.softInvalidated && record.ownedHere();
   }
 
   private updateFastCheckout(): void {
@@ -436,7 +439,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     }
     const conn = record.dbapiConnection;
     if (conn !== null) {
-      if (record.epoch !== this.epoch || record.softInvalidated || !record.ownedHere()) {
+      if (!this.isCurrent(record)) {
         // Stale (invalidated, disposed, foreign): close now rather than keep it idle.
         record.release();
         return this.closeDriverConnection(conn, record, "close").then(() => this.finishCheckin(record));

@@ -168,9 +168,13 @@ export class TextClause {
   }
 
   /** compile() and values() in one step: the SQL and this parameter set's values. */
-  compileWithValues(style: ParamStyle, params?: Record<string, unknown>, options?: CompileOptions): { sql: string; values: unknown[] } {
+  compileWithValues(
+    style: ParamStyle,
+    params?: Record<string, unknown>,
+    options?: CompileOptions,
+  ): { sql: string; values: unknown[]; positions: readonly string[] } {
     const compiled = this.compile(style, options);
-    return { sql: compiled.sql, values: this.#valuesFor(compiled.positions, params) };
+    return { sql: compiled.sql, values: this.#valuesFor(compiled.positions, params), positions: compiled.positions };
   }
 
   #valuesFor(positions: readonly string[], params: Record<string, unknown> | undefined): unknown[] {
