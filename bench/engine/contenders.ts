@@ -58,9 +58,9 @@ export const ALL_CONTENDERS: readonly ContenderName[] = [...SELECT_CONTENDERS, .
 
 export const DESCRIPTIONS: Record<ContenderName, string> = {
   "pg-pool": "pg 8 `pg.Pool.query('SELECT 1')` (max 10, idleTimeoutMillis 0): checkout, 1 query, release",
-  athanor: "athanor `engine.connect()` + `execute(text('SELECT 1'))` + `close()`, default settings: autobegin sends BEGIN, close() sends ROLLBACK",
+  athanor: "athanor `engine.connect()` + `execute(text('SELECT 1'))` + `close()`, default settings: a transaction, BEGIN sent with the SELECT (one round trip), close() sends ROLLBACK (a second)",
   "athanor-autocommit":
-    "as athanor, `isolationLevel: 'AUTOCOMMIT'`: no BEGIN; the pool's reset-on-return still sends ROLLBACK (Connection.close() cannot vouch that nothing is open)",
+    "as athanor, `isolationLevel: 'AUTOCOMMIT'`: no BEGIN; nothing is left open, so close() tells the pool to skip its reset: one round trip",
   "athanor-autocommit-noreset": "as athanor-autocommit, plus `poolResetOnReturn: 'none'`: the SELECT alone, the same work as pg.Pool.query",
   "postgres-js":
     "postgres.js 3 `sql`SELECT 1`` (max 10, defaults: named prepared statements, and up to 100 queries pipelined on a busy connection, so at c=128 it does not wait for a free one)",

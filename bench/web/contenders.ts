@@ -25,9 +25,9 @@ export const BASELINE: WebContender = "pg.Pool";
 export const DESCRIPTIONS: Record<WebContender, string> = {
   "pg.Pool": "pg.Pool (max 10): `await pool.query(sql)` in the handler: one round trip",
   athanor:
-    'athanorExpress(db, { commit: "on-success" }) + db.execute(text(sql)): the session begins a transaction (BEGIN), SELECTs, and commits (COMMIT) before the response: three round trips',
+    'athanorExpress(db, { commit: "on-success" }) + db.execute(text(sql)): the session begins a transaction (BEGIN, sent with the SELECT) and commits (COMMIT) before the response: two round trips',
   "athanor-autocommit":
-    'the same with createEngine(url, { isolationLevel: "AUTOCOMMIT" }): no BEGIN/COMMIT, but the pool still resets the connection (ROLLBACK) when the session returns it: two round trips',
+    'the same with createEngine(url, { isolationLevel: "AUTOCOMMIT" }): no BEGIN/COMMIT, and nothing left open for the pool to reset: one round trip',
   "athanor-autocommit-noreset": 'AUTOCOMMIT and poolResetOnReturn: "none": one round trip, as pg.Pool',
   "athanor-engine-noreset":
     "no middleware, no session: engine.connect() → execute → close() in the handler (AUTOCOMMIT, no reset): the engine's own cost, to tell it from the web layer's",

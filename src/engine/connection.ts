@@ -61,6 +61,13 @@ export class Connection<C = unknown> implements TransactionHost {
    * false at close, the pool skips its reset round trip (SQLAlchemy's transaction_was_reset).
    */
   #dirty = false;
+  /**
+   * A BEGIN not sent yet: it goes out in one round trip with the transaction's first
+   * statement (dialects with `executeAfter`). A transaction that ends before any statement
+   * never reached the server, so its COMMIT or ROLLBACK is not sent either (as with
+   * psycopg2, which begins implicitly before the first statement).
+   */
+  #pendingBegin: string | undefined = undefined;
 
   /** @internal Use engine.connect(). */
   constructor(
@@ -93,7 +100,10 @@ export class Connection<C = unknown> implements TransactionHost {
   /** The driver's own connection object (checks one out again after an invalidation). */
   async driverConnection(): Promise<C> {
     this.#assertUsable("get the driver connection");
-    return (await this.#ensureProxy()).dbapiConnection;
+    const proxy = await this.#ensureProxy();
+    // What the caller runs on it belongs to the open transaction, so that must have begun.
+    await this.#flushBegin();
+    return proxy.dbapiConnection;
   }
 
   /**
@@ -126,7 +136,8 @@ export class Connection<C = unknown> implements TransactionHost {
         if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[], guard)) as Result<T>;
         const { sql, values } = this.#compile(clause, params as Params | undefined);
         this.#throwIfFired(guard, sql, values);
-        await this.#autobegin(guard);
+        this.#assertNoLostTransaction();
+        if (this.#root === null && !this.#autocommit) await this.#beginRoot(false, guard);
         return (await this.#run(sql, values, undefined, guard)) as Result<T>;
       });
     } finally {
@@ -160,6 +171,8 @@ export class Connection<C = unknown> implements TransactionHost {
         this.#throwIfFired(guard, sql, values);
         await this.#autobegin(guard);
         const proxy = await this.#ensureProxy(guard);
+        // DECLARE must run inside the transaction, and a cursor cannot ride along with BEGIN.
+        await this.#flushBegin(guard);
         const dbapi = proxy.dbapiConnection;
         await this.#beforeExecute(sql, values);
         this.#dirty = true;
@@ -349,17 +362,52 @@ export class Connection<C = unknown> implements TransactionHost {
 
   async #beginRoot(explicit: boolean, guard?: CallGuard): Promise<Transaction> {
     this.#assertNoLostTransaction();
-    await this.#ensureProxy(guard);
-    if (!this.#autocommit) await this.#runControl(this.engine.dialect.beginSql(), explicit ? undefined : "BEGIN (implicit)", guard);
+    if (this.#proxy === null) await this.#ensureProxy(guard);
+    // The transaction exists before BEGIN goes out (SQLAlchemy's autobegin too): a connection
+    // lost while sending it, or with the first statement it rides along with, is a lost
+    // transaction (E8), the same on every dialect.
     const tx = new Transaction(this, explicit);
     this.#root = tx;
-    await this.engine.events.emitReported(this.engine.logger, "begin", this as Connection);
+    if (!this.#autocommit) {
+      const begin = this.engine.dialect.beginSql();
+      const echoAs = explicit ? begin : "BEGIN (implicit)";
+      if (this.engine.dialect.executeAfter !== undefined) {
+        await this.#echoed(echoAs, undefined);
+        this.#pendingBegin = begin;
+      } else {
+        try {
+          await this.#runControl(begin, echoAs, guard);
+        } catch (err) {
+          // Any other failure: no transaction began.
+          if (this.#lostTransaction === undefined) this.#finishRoot(tx, "rolledBack");
+          throw err;
+        }
+      }
+    }
+    if (this.engine.events.has("begin")) await this.engine.events.emitReported(this.engine.logger, "begin", this as Connection);
     return tx;
   }
 
   async #autobegin(guard?: CallGuard): Promise<void> {
     this.#assertNoLostTransaction();
     if (this.#root === null && !this.#autocommit) await this.#beginRoot(false, guard);
+  }
+
+  /** Send a deferred BEGIN on its own (before a cursor, or a caller using the driver connection). */
+  async #flushBegin(guard?: CallGuard): Promise<void> {
+    const begin = this.#pendingBegin;
+    if (begin === undefined) return;
+    this.#pendingBegin = undefined;
+    await this.#runControl(begin, null, guard);
+  }
+
+  /** The statement, with a deferred BEGIN in front of it when one is waiting. */
+  #driverExecute(dbapi: C, sql: string, values: readonly unknown[]): Promise<DriverResult> {
+    const dialect = this.engine.dialect;
+    const begin = this.#pendingBegin;
+    if (begin === undefined || dialect.executeAfter === undefined) return dialect.execute(dbapi, sql, values);
+    this.#pendingBegin = undefined;
+    return dialect.executeAfter(dbapi, begin, sql, values);
   }
 
   async #endRoot(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
@@ -380,7 +428,11 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   async #endRootOn(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
-    if (!this.#autocommit) {
+    if (this.#pendingBegin !== undefined) {
+      // Nothing of this transaction reached the server: nothing to end there.
+      this.#pendingBegin = undefined;
+      await this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
+    } else if (!this.#autocommit) {
       try {
         await this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
         await (how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection));
@@ -391,7 +443,7 @@ export class Connection<C = unknown> implements TransactionHost {
     }
     this.#finishRoot(tx, how === "commit" ? "committed" : "rolledBack");
     if (!this.#autocommit) this.#dirty = false;
-    await this.engine.events.emitReported(this.engine.logger, how, this as Connection);
+    if (this.engine.events.has(how)) await this.engine.events.emitReported(this.engine.logger, how, this as Connection);
   }
 
   #finishRoot(tx: Transaction, state: "committed" | "rolledBack"): void {
@@ -437,27 +489,27 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   async #runRaw(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
-    const proxy = await this.#ensureProxy(guard);
-    await this.#beforeExecute(sql, values);
+    const proxy = this.#proxy ?? (await this.#ensureProxy(guard));
+    if (this.engine.echo || this.engine.events.has("beforeExecute")) await this.#beforeExecute(sql, values);
     // In AUTOCOMMIT each statement commits itself: nothing is left open for the pool to reset,
     // unless the SQL itself opens a transaction (a BEGIN sent through text()).
     if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
     try {
       const dbapi = proxy.dbapiConnection;
-      return await this.#send(proxy, guard, () => this.engine.dialect.execute(dbapi, sql, values));
+      return await this.#send(proxy, guard, () => this.#driverExecute(dbapi, sql, values));
     } catch (err) {
       throw await this.#failed(err, sql, values);
     }
   }
 
-  /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute. */
-  async #runControl(sql: string, echoAs?: string, guard?: CallGuard): Promise<void> {
-    const proxy = await this.#ensureProxy(guard);
-    await this.#echoed(echoAs ?? sql, undefined);
+  /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute; `echoAs` null: not echoed. */
+  async #runControl(sql: string, echoAs?: string | null, guard?: CallGuard): Promise<void> {
+    const proxy = this.#proxy ?? (await this.#ensureProxy(guard));
+    if (echoAs !== null) await this.#echoed(echoAs ?? sql, undefined);
     this.#dirty = true;
     try {
       const dbapi = proxy.dbapiConnection;
-      await this.#send(proxy, guard, () => this.engine.dialect.execute(dbapi, sql, []));
+      await this.#send(proxy, guard, () => this.#driverExecute(dbapi, sql, []));
     } catch (err) {
       throw await this.#failed(err, sql, undefined);
     }

@@ -94,26 +94,27 @@ export class Engine<C = unknown> implements EngineCore<C> {
    * (SQLAlchemy `_handle_dbapi_exception_noconnection`): ECONNREFUSED, too many
    * connections, a TLS failure arrive as OperationalError with the driver's error as `orig`.
    */
-  async checkout(options?: CheckoutOptions): Promise<PooledConnection<C>> {
-    try {
-      return await this.#pool.connect(options);
-    } catch (err) {
-      if (err instanceof AthanorError) throw err;
-      // An aborted checkout rejects with the signal's reason, as fetch() does: the caller's
-      // own value, not a driver error to wrap.
-      if (options?.signal?.aborted === true && err === options.signal.reason) throw err;
-      const verdict = await funnelDriverError({
-        err,
-        dialect: this.dialect,
-        events: this.events,
-        dbapiConnection: undefined,
-        connection: undefined,
-        statement: undefined,
-        parameters: undefined,
-        hideParameters: this.settings.hideParameters,
-      });
-      throw verdict.error;
-    }
+  checkout(options?: CheckoutOptions): Promise<PooledConnection<C>> {
+    // Not an async function with try/await: the hot path is the pool's own promise.
+    return this.#pool.connect(options).catch((err: unknown) => this.#checkoutFailed(err, options));
+  }
+
+  async #checkoutFailed(err: unknown, options: CheckoutOptions | undefined): Promise<never> {
+    if (err instanceof AthanorError) throw err;
+    // An aborted checkout rejects with the signal's reason, as fetch() does: the caller's
+    // own value, not a driver error to wrap.
+    if (options?.signal?.aborted === true && err === options.signal.reason) throw err;
+    const verdict = await funnelDriverError({
+      err,
+      dialect: this.dialect,
+      events: this.events,
+      dbapiConnection: undefined,
+      connection: undefined,
+      statement: undefined,
+      parameters: undefined,
+      hideParameters: this.settings.hideParameters,
+    });
+    throw verdict.error;
   }
 
   /** Run `work` in a transaction: committed when it returns, rolled back when it throws. */

@@ -93,6 +93,13 @@ export interface Dialect<C = unknown> extends PoolDialect<C> {
   /** Run one statement with positional parameters (already in the dialect's paramStyle). */
   execute(conn: C, sql: string, params: readonly unknown[]): Promise<DriverResult>;
   /**
+   * Optional: run `prefix` (the transaction's BEGIN, no parameters) and then the statement in
+   * one round trip, the statement skipped if the prefix fails; resolves with the statement's
+   * result. With it the engine sends a transaction's BEGIN together with its first statement
+   * instead of on its own (a dialect without it gets BEGIN sent alone).
+   */
+  executeAfter?(conn: C, prefix: string, sql: string, params: readonly unknown[]): Promise<DriverResult>;
+  /**
    * Open a cursor over one statement. `inTransaction` says whether the engine has a
    * transaction open on this connection (false in AUTOCOMMIT mode): PostgreSQL's DECLARE
    * needs one, or WITH HOLD.

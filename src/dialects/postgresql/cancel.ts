@@ -10,19 +10,17 @@
  * connection logs in as the engine does, so it has it. Behind PgBouncer in transaction
  * pooling the pid names whichever server connection answered, so cancel is not reliable there.
  */
-import type { PgClient } from "./pg-driver.js";
+import { runPgStatement, type PgClient } from "./pg-driver.js";
 
 export async function pgBackendPid(conn: PgClient): Promise<number> {
-  const result = await conn.query({ text: "SELECT pg_backend_pid()", rowMode: "array" });
-  const row = (Array.isArray(result) ? result[result.length - 1] : result)?.rows[0];
+  const row = (await runPgStatement(conn, "SELECT pg_backend_pid()", [])).rows[0];
   const pid = Number(row?.[0]);
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`pg_backend_pid() answered ${String(row?.[0])}`);
   return pid;
 }
 
 export async function pgCancelBackend(side: PgClient, pid: number): Promise<void> {
-  const result = await side.query({ text: "SELECT pg_cancel_backend($1)", values: [pid], rowMode: "array" });
-  const row = (Array.isArray(result) ? result[result.length - 1] : result)?.rows[0];
+  const row = (await runPgStatement(side, "SELECT pg_cancel_backend($1)", [pid])).rows[0];
   // false (with a WARNING): no backend has that pid any more.
   if (row?.[0] !== true) throw new Error(`pg_cancel_backend(${pid}) returned ${String(row?.[0])}: no such session`);
 }

@@ -12,7 +12,7 @@
 import { ArgumentError } from "../../errors.js";
 import type { DriverCursor } from "../../engine/interfaces.js";
 import { errorChain, stringField } from "../shared/error-chain.js";
-import type { PgArrayResult, PgClient } from "./pg-driver.js";
+import { runPgStatement, type PgClient } from "./pg-driver.js";
 
 /** Cursor names are unique per process, hence per connection. */
 let cursorCounter = 0;
@@ -34,7 +34,7 @@ export async function openPgCursor(
   cursorCounter += 1;
   const name = `athanor_cursor_${cursorCounter}`;
   const hold = inTransaction ? "" : " WITH HOLD";
-  await client.query({ text: `DECLARE ${name} NO SCROLL CURSOR${hold} FOR ${sql}`, values: [...params], rowMode: "array" });
+  await runPgStatement(client, `DECLARE ${name} NO SCROLL CURSOR${hold} FOR ${sql}`, params);
   return new PgCursor(client, name);
 }
 
@@ -55,9 +55,9 @@ class PgCursor implements DriverCursor {
   async fetch(size: number): Promise<unknown[][]> {
     if (!Number.isSafeInteger(size) || size < 1) throw new ArgumentError(`fetch(size) needs a positive integer; got ${String(size)}.`);
     if (this.#released) return [];
-    const result = (await this.client.query({ text: `FETCH FORWARD ${size} FROM ${this.name}`, rowMode: "array" })) as PgArrayResult;
+    const result = await runPgStatement(this.client, `FETCH FORWARD ${size} FROM ${this.name}`, []);
     // FETCH describes its columns even when it returns no rows.
-    this.#columns = result.fields.map((f) => f.name);
+    this.#columns = result.columns;
     // Fewer rows than asked: the end. Release it now; a WITH HOLD cursor would otherwise keep
     // its materialised result on the server until the session ends.
     if (result.rows.length < size) await this.close();
@@ -68,7 +68,7 @@ class PgCursor implements DriverCursor {
     if (this.#released) return;
     this.#released = true;
     try {
-      await this.client.query(`CLOSE ${this.name}`);
+      await runPgStatement(this.client, `CLOSE ${this.name}`, []);
     } catch (err) {
       if (!isCursorAlreadyGone(err)) throw err;
     }

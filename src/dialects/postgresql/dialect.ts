@@ -20,7 +20,7 @@ import { pgBackendPid, pgCancelBackend } from "./cancel.js";
 import { classifyPgError } from "./classify-error.js";
 import { planPgConnect } from "./connect-config.js";
 import { openPgCursor } from "./cursor.js";
-import { openPgClient, type PgArrayResult, type PgClient } from "./pg-driver.js";
+import { openPgClient, runPgStatement, type PgClient } from "./pg-driver.js";
 import { createPgPoolDialect, type PgPoolDialect, type PgPoolDialectOptions } from "./pg-pool-dialect.js";
 
 export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -79,17 +79,13 @@ export class PostgresqlDialect implements Dialect<PgClient> {
     return async () => openPgClient(await plan.build());
   }
 
-  async execute(conn: PgClient, sql: string, params: readonly unknown[]): Promise<DriverResult> {
-    const outcome = await conn.query({ text: sql, values: [...params], rowMode: "array" });
-    // Several statements in one text (simple protocol, no parameters) give one Result each;
-    // the last is the statement's answer, as with psycopg2's cursor after execute().
-    const result: PgArrayResult | undefined = Array.isArray(outcome) ? outcome[outcome.length - 1] : outcome;
-    if (result === undefined) return { columns: [], rows: [], rowCount: -1 };
-    return {
-      columns: result.fields.map((f) => f.name),
-      rows: result.rows,
-      rowCount: result.rowCount ?? -1,
-    };
+  execute(conn: PgClient, sql: string, params: readonly unknown[]): Promise<DriverResult> {
+    return runPgStatement(conn, sql, params);
+  }
+
+  /** BEGIN and the first statement in one round trip (pg-statement.ts). */
+  executeAfter(conn: PgClient, prefix: string, sql: string, params: readonly unknown[]): Promise<DriverResult> {
+    return runPgStatement(conn, sql, params, prefix);
   }
 
   openCursor(conn: PgClient, sql: string, params: readonly unknown[], context: { inTransaction: boolean }): Promise<DriverCursor> {

@@ -159,6 +159,58 @@ describe("PostgreSQL dialect (pg) against the real server", () => {
     assert.deepEqual(result.rows, [[2, 3]]);
   });
 
+  it("executeAfter sends the prefix and the statement in one round trip, with and without parameters", async (t) => {
+    if (!(await skipUnlessReachable(t))) return;
+    const c = await connect();
+    try {
+      let submitted = 0;
+      const query = c.query.bind(c) as (...args: unknown[]) => unknown;
+      (c as { query: unknown }).query = (...args: unknown[]) => {
+        submitted++;
+        return query(...args);
+      };
+      // Extended protocol: Parse/Bind/Execute BEGIN, then the INSERT, one Sync.
+      const inserted = await dialect.executeAfter(c, "BEGIN", `INSERT INTO ${TABLE} (name, n) VALUES ($1, $2) RETURNING n`, ["pipelined", 7]);
+      assert.deepEqual(inserted, { columns: ["n"], rows: [[7]], rowCount: 1 }, "the statement's result, not BEGIN's");
+      // Simple protocol: "BEGIN;SELECT ...", here inside the open transaction (a warning, no error).
+      const seen = await dialect.executeAfter(c, "SAVEPOINT sp", `SELECT count(*)::int FROM ${TABLE} WHERE name = 'pipelined'`, []);
+      assert.deepEqual(seen.rows, [[1]]);
+      assert.equal(submitted, 2, "one client.query per call: the prefix rode along");
+      await dialect.rollback(c);
+      assert.equal(await scalar(c, `SELECT count(*)::int FROM ${TABLE} WHERE name = 'pipelined'`), 0, "BEGIN ran first: the rollback undid the INSERT");
+    } finally {
+      await dialect.close(c);
+    }
+  });
+
+  it("executeAfter: a failing prefix skips the statement, and the connection stays in step", async (t) => {
+    if (!(await skipUnlessReachable(t))) return;
+    for (const params of [["skipped-ext"], []]) {
+      const name = params.length > 0 ? "$1" : "'skipped-simple'";
+      const err = await failure(dialect.executeAfter(conn, "SELECT 1/0", `INSERT INTO ${TABLE} (name) VALUES (${name})`, params));
+      assert.equal(dialect.classifyError(err), "DataError", "22012 division_by_zero, from the prefix");
+      assert.equal(await scalar(conn, `SELECT count(*)::int FROM ${TABLE} WHERE name LIKE 'skipped-%'`), 0, "the statement never ran");
+    }
+  });
+
+  it("a value pg cannot convert fails before anything is written; a failing type parser after the statement, in step", async (t) => {
+    if (!(await skipUnlessReachable(t))) return;
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await assert.rejects(dialect.executeAfter(conn, "BEGIN", "SELECT $1::jsonb", [cyclic]), /circular/i);
+    assert.equal(await scalar(conn, "SELECT pg_catalog.txid_current_if_assigned() IS NULL AND now() = statement_timestamp()"), true, "no BEGIN was sent");
+    const c = await connect();
+    try {
+      (c as unknown as { setTypeParser(oid: number, parse: (raw: string) => unknown): void }).setTypeParser(1700, () => {
+        throw new Error("numeric parser failed");
+      });
+      await assert.rejects(dialect.execute(c, "SELECT 1.5::numeric FROM generate_series(1, 3)", []), /numeric parser failed/);
+      assert.equal(await scalar(c, "SELECT 42"), 42, "the rows were drained: the next statement gets its own answer");
+    } finally {
+      await dialect.close(c);
+    }
+  });
+
   it("binds injection strings as data, never as SQL", async (t) => {
     if (!(await skipUnlessReachable(t))) return;
     const nasty = [

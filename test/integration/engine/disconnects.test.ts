@@ -49,6 +49,23 @@ for (const target of servers) {
       assert.deepEqual(values, [3], "nothing from the lost transaction survived, and nothing ran outside it");
     });
 
+    it("a backend killed between transactions: the statement that begins the next one fails, and that transaction is lost until rollback", async () => {
+      // SQLAlchemy's autobegin makes the transaction before the first statement reaches the
+      // driver, so a disconnect there leaves an invalid transaction, as mid-transaction. The
+      // same whether BEGIN rides with the statement (PostgreSQL) or goes alone (MySQL).
+      const engine = target.engine({ poolSize: 3 });
+      await using conn = await engine.connect();
+      const id = Number((await conn.execute(text(idSql))).scalar());
+      await conn.commit();
+      await kill(engine, id);
+      const err = await conn.execute(text("SELECT 1")).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof OperationalError, `got ${String(err)}`);
+      assert.equal(err.connectionInvalidated, true);
+      await assert.rejects(conn.execute(text("SELECT 1")), PendingRollbackError);
+      await conn.rollback();
+      assert.equal(Number((await conn.execute(text("SELECT 1"))).scalar()), 1);
+    });
+
     it("a disconnect invalidates the pool's older connections: the next checkouts get fresh ones", async () => {
       const engine = target.engine({ poolSize: 2 });
       const [a, b] = [await engine.connect(), await engine.connect()];

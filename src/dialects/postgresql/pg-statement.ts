@@ -1,0 +1,195 @@
+/**
+ * One statement sent through pg's Submittable interface: `client.query(x)` where `x` has
+ * `submit(connection)` and the `handle*` callbacks (the extension point pg-cursor and
+ * pg-query-stream use), rather than through a query config object. Two reasons:
+ *
+ * - Cost per statement. For a config object pg copies it (cloneQueryConfig, with
+ *   getOwnPropertyDescriptors), builds an EventEmitter Query, a Result and two promises;
+ *   that was the largest avoidable client cost in the engine benchmark's profile. This is
+ *   one plain object, one promise, rows parsed straight into arrays.
+ * - Round trips. A `prefix` (the engine's deferred BEGIN) goes out in the same write as the
+ *   statement, so a transaction's first statement costs one round trip instead of two, as
+ *   with psycopg 3's pipeline mode. With parameters (extended protocol) the prefix is
+ *   Parse/Bind/Execute before the statement's messages and one Sync closes both: if the
+ *   prefix fails, the server skips the statement up to the Sync (PostgreSQL manual,
+ *   "Extended Query": "the backend ... discards messages until a Sync"). Without
+ *   parameters it is one simple Query message, "BEGIN;<sql>": the server stops at the first
+ *   failing statement (PostgreSQL manual, "Multiple Statements in a Simple Query").
+ *
+ * Every reply message the client routes to us (pg lib/client.js `_handle*`) ends in either
+ * handleError (an ErrorResponse or a dead socket; pg drops us as the active query then) or
+ * handleReadyForQuery. The answer is the last statement's: with a prefix, or several
+ * statements in one text, each CommandComplete closes one statement and the next reply
+ * starts another (psycopg2's cursor after execute() also shows the last).
+ */
+
+/** pg-protocol's messages, only the fields read here. */
+interface RowDescriptionMessage {
+  fields: readonly { name: string; dataTypeID: number; format?: string }[];
+}
+interface DataRowMessage {
+  fields: readonly (string | null)[];
+}
+interface CommandCompleteMessage {
+  text: string;
+}
+
+/** The part of pg's Connection (lib/connection.js) a Submittable writes to. */
+export interface PgWire {
+  readonly stream: { cork?(): void; uncork?(): void };
+  query(text: string): void;
+  parse(message: { text: string }): void;
+  bind(message: { values: readonly (string | Buffer | null)[] }): void;
+  describe(message: { type: "P"; name: string }): void;
+  execute(message: { portal: string }): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** What the statement returned (DriverResult's shape). */
+export interface PgStatementResult {
+  columns: string[];
+  rows: unknown[][];
+  rowCount: number;
+}
+
+type Parser = (raw: string) => unknown;
+/** pg's Client: `getTypeParser(oid, format)` gives the client's own parsers, overrides included. */
+export interface PgTypeParsers {
+  getTypeParser(oid: number, format: "text" | "binary"): Parser;
+}
+/** pg `utils.prepareValue`: how pg turns a JS value into a parameter (Date, array, JSON...). */
+export type PgPrepareValue = (value: unknown) => string | Buffer | null;
+type Callback = (err: unknown, result?: PgStatementResult) => void;
+
+/** "INSERT 0 5", "UPDATE 3", "SELECT 1", "BEGIN": the count is the last number (pg lib/result.js). */
+const COMMAND_TAG = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/;
+
+export class PgStatement {
+  /** Set before submitting; pg may wrap it (query_timeout), so it is always called through the property. */
+  callback: Callback | undefined = undefined;
+  #columns: string[] = [];
+  #parsers: Parser[] = [];
+  #rows: unknown[][] = [];
+  #rowCount = -1;
+  /** The current statement got its CommandComplete: the next reply starts another one. */
+  #completed = false;
+  #parseError: unknown = undefined;
+  #settled = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly values: readonly unknown[],
+    private readonly prefix: string | undefined,
+    private readonly types: PgTypeParsers,
+    private readonly prepareValue: PgPrepareValue,
+  ) {}
+
+  /** Called by the client when it is this statement's turn; an Error returned is reported by pg. */
+  submit(connection: PgWire): Error | null {
+    if (this.values.length === 0) {
+      connection.query(this.prefix === undefined ? this.text : `${this.prefix};${this.text}`);
+      return null;
+    }
+    let values: (string | Buffer | null)[];
+    try {
+      // Before anything is written: a value pg cannot convert must not leave half a pipeline.
+      values = this.values.map((value) => this.prepareValue(value));
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+    // One write for every message (pg's own Query corks for the same reason).
+    connection.stream.cork?.();
+    try {
+      if (this.prefix !== undefined) {
+        connection.parse({ text: this.prefix });
+        connection.bind({ values: [] });
+        connection.execute({ portal: "" });
+      }
+      connection.parse({ text: this.text });
+      connection.bind({ values });
+      connection.describe({ type: "P", name: "" });
+      connection.execute({ portal: "" });
+      connection.sync();
+    } finally {
+      connection.stream.uncork?.();
+    }
+    return null;
+  }
+
+  handleRowDescription(message: RowDescriptionMessage): void {
+    this.#startIfCompleted();
+    const fields = message.fields;
+    this.#columns = fields.map((field) => field.name);
+    this.#parsers = fields.map((field) => this.types.getTypeParser(field.dataTypeID, field.format === "binary" ? "binary" : "text"));
+  }
+
+  handleDataRow(message: DataRowMessage): void {
+    if (this.#parseError !== undefined) return;
+    const raw = message.fields;
+    const row = new Array<unknown>(raw.length);
+    try {
+      for (let i = 0; i < raw.length; i++) {
+        const value = raw[i];
+        row[i] = value === null || value === undefined ? null : this.#parsers[i]!(value);
+      }
+    } catch (err) {
+      // Reported once the server is done with the statement, as pg does: the connection stays in step.
+      this.#parseError = err;
+      return;
+    }
+    this.#rows.push(row);
+  }
+
+  handleCommandComplete(message: CommandCompleteMessage): void {
+    this.#startIfCompleted();
+    const match = COMMAND_TAG.exec(message.text);
+    const count = match?.[3] ?? match?.[2];
+    this.#rowCount = count === undefined ? -1 : Number(count);
+    this.#completed = true;
+  }
+
+  handleEmptyQuery(): void {
+    this.#startIfCompleted();
+    this.#completed = true;
+  }
+
+  handlePortalSuspended(): void {
+    // Only sent when Execute asks for a row limit; this never does.
+  }
+
+  handleCopyInResponse(connection: PgWire): void {
+    connection.sendCopyFail("COPY FROM STDIN is not supported through execute(); use the driver connection");
+  }
+
+  handleCopyData(): void {
+    // COPY TO STDOUT rows: not collected (execute() is not a COPY API).
+  }
+
+  handleError(err: unknown): void {
+    this.#settle(this.#parseError ?? err);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.#parseError !== undefined) {
+      this.#settle(this.#parseError);
+      return;
+    }
+    this.#settle(undefined, { columns: this.#columns, rows: this.#rows, rowCount: this.#rowCount });
+  }
+
+  #startIfCompleted(): void {
+    if (!this.#completed) return;
+    this.#completed = false;
+    this.#columns = [];
+    this.#parsers = [];
+    this.#rows = [];
+    this.#rowCount = -1;
+  }
+
+  #settle(err: unknown, result?: PgStatementResult): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.callback?.(err, result);
+  }
+}
