@@ -23,7 +23,7 @@ const OURS: WebContender = "athanor";
 /** What each contender's description promises, checked by counting pg queries. */
 const ROUND_TRIPS: Record<WebContender, number> = {
   "pg.Pool": 1,
-  athanor: 3,
+  athanor: 2, // BEGIN goes out with the SELECT, then COMMIT
   "athanor-autocommit": 1, // no reset ROLLBACK after AUTOCOMMIT statements: the pool knows nothing is open
   "athanor-autocommit-noreset": 1,
   "athanor-engine-noreset": 1,

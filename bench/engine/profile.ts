@@ -6,7 +6,7 @@ import { withAdmin } from "./db.js";
 /**
  * One contender's op in a loop on the main thread, for profiling where its time goes:
  *
- *   node --import tsx bench/engine/profile.ts athanor-autocommit-noreset 16 5 [out.cpuprofile]
+ *   npm run build && node --import tsx --import ./bench/lib/use-dist.ts bench/engine/profile.ts athanor-autocommit-noreset 16 5 [out.cpuprofile]
  *
  * (contender, concurrency, seconds). After a warm-up, it runs the op for that long, prints
  * ops/s and client CPU per op, and with a file name writes a V8 CPU profile of the timed
@@ -14,7 +14,7 @@ import { withAdmin } from "./db.js";
  * bench/engine/profile-summary.ts or open it in Chrome DevTools. For an executemany
  * contender the second argument is the row count and the third the number of inserts:
  *
- *   node --import tsx bench/engine/profile.ts athanor-executemany 100000 5 out.cpuprofile
+ *   node --import tsx --import ./bench/lib/use-dist.ts bench/engine/profile.ts athanor-executemany 100000 5 out.cpuprofile
  */
 
 const [name = "", sizeArg = "1", countArg = "5", profileOut] = process.argv.slice(2);

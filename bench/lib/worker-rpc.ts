@@ -17,12 +17,17 @@ interface Pending {
   reject: (reason: unknown) => void;
 }
 
-/** Start a worker running a TypeScript module (tsx's hooks must be registered per thread). */
+/**
+ * Start a worker running a TypeScript module (tsx's hooks must be registered per thread),
+ * loading athanor from dist/ (use-dist.ts) as the main thread does.
+ */
 export function spawnTsWorker(file: URL, workerData: unknown): Worker {
   const api = import.meta.resolve("tsx/esm/api");
+  const useDist = new URL("./use-dist.ts", import.meta.url).href;
   const code =
     `import(${JSON.stringify(api)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(useDist)}); })` +
+    `.then(() => import(${JSON.stringify(file.href)}))`;
   return new Worker(code, { eval: true, workerData });
 }
 

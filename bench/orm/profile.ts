@@ -7,8 +7,8 @@ import { entitiesOf, runScenario, SCENARIOS, sizes, type Scenario } from "./scen
 /**
  * One contender's operation on the main thread, for seeing where its time goes:
  *
- *   node --import tsx --expose-gc bench/orm/profile.ts athanor update 4 /tmp/update.cpuprofile [--quick]
- *   node --import tsx bench/engine/profile-summary.ts /tmp/update.cpuprofile 30 src/
+ *   npm run build && node --import tsx --import ./bench/lib/use-dist.ts --expose-gc bench/orm/profile.ts athanor update 4 /tmp/update.cpuprofile [--quick]
+ *   node --import tsx bench/engine/profile-summary.ts /tmp/update.cpuprofile 30 dist/
  *
  * (contender, insert | load | update, repetitions, profile file). Each repetition sets up
  * the tables and prepares as the benchmark does and prints the timed part's ms, CPU and pg

@@ -28,6 +28,7 @@ export type Params = Record<string, unknown>;
 export type { ExecuteOptions, StreamOptions };
 
 const BACKSLASH_ESCAPES = { backslashEscapes: true } as const;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** SQL that leaves a transaction open even in AUTOCOMMIT mode. */
 const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION|SAVEPOINT)\b/i;
@@ -112,37 +113,51 @@ export class Connection<C = unknown> implements TransactionHost {
    * up on the call: a statement running on PostgreSQL or MySQL is canceled on the server,
    * and the call rejects with QueryCanceledError / StatementTimeoutError (SPEC B1).
    */
-  async execute<T extends object = Record<string, unknown>>(
+  execute<T extends object = Record<string, unknown>>(
     statement: TextClause | TypedExecutable<T>,
     params?: Params | readonly Params[],
     options?: ExecuteOptions,
   ): Promise<Result<T>> {
     // No options and no engine default: no guard, and no cost on the hot path.
-    const guard = options === undefined && this.engine.statementTimeoutMs === Infinity ? undefined : CallGuard.for(callLimits(options, "execute", this.engine.statementTimeoutMs));
+    if (options === undefined && this.engine.statementTimeoutMs === Infinity) {
+      return this.#exclusive("execute", () => this.#executeNow(statement, params, undefined)) as Promise<Result<T>>;
+    }
+    let guard: CallGuard | undefined;
     try {
-      return await this.#exclusive("execute", async () => {
-        if (isExecutable(statement)) {
-          if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
-          // Compiled once connected: some dialects learn their server's features on connect
-          // (MariaDB's RETURNING). Bad values are refused before BEGIN all the same.
-          await this.#ensureProxy(guard);
-          const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
-          checkBindValues(compiled.params, undefined);
-          this.#throwIfFired(guard, compiled.sql, compiled.params);
-          await this.#autobegin(guard);
-          return (await this.#run(compiled.sql, [...compiled.params], compiled.processRows, guard)) as Result<T>;
-        }
-        const clause = checkStatement(statement);
-        if (Array.isArray(params)) return (await this.#executeMany(clause, params as readonly Params[], guard)) as Result<T>;
-        const { sql, values } = this.#compile(clause, params as Params | undefined);
-        this.#throwIfFired(guard, sql, values);
-        this.#assertNoLostTransaction();
-        if (this.#root === null && !this.#autocommit) await this.#beginRoot(false, guard);
-        return (await this.#run(sql, values, undefined, guard)) as Result<T>;
-      });
+      guard = CallGuard.for(callLimits(options, "execute", this.engine.statementTimeoutMs));
+    } catch (err) {
+      return Promise.reject(err); // bad options: a rejection, like every other failure of execute()
+    }
+    return this.#executeGuarded(statement, params, guard) as Promise<Result<T>>;
+  }
+
+  async #executeGuarded(statement: TextClause | TypedExecutable<object>, params: Params | readonly Params[] | undefined, guard: CallGuard | undefined): Promise<Result> {
+    try {
+      return await this.#exclusive("execute", () => this.#executeNow(statement, params, guard));
     } finally {
       guard?.dispose();
     }
+  }
+
+  async #executeNow(statement: TextClause | TypedExecutable<object>, params: Params | readonly Params[] | undefined, guard: CallGuard | undefined): Promise<Result> {
+    if (isExecutable(statement)) {
+      if (Array.isArray(params)) throw new ArgumentError("Pass several rows to the statement itself (insert(t).values([...])), not to execute().");
+      // Compiled once connected: some dialects learn their server's features on connect
+      // (MariaDB's RETURNING). Bad values are refused before BEGIN all the same.
+      await this.#ensureProxy(guard);
+      const compiled = statement.compileFor(this.engine.dialect, params as Params | undefined);
+      checkBindValues(compiled.params, undefined);
+      this.#throwIfFired(guard, compiled.sql, compiled.params);
+      await this.#autobegin(guard);
+      return this.#run(compiled.sql, [...compiled.params], compiled.processRows, guard);
+    }
+    const clause = checkStatement(statement);
+    if (Array.isArray(params)) return this.#executeMany(clause, params as readonly Params[], guard);
+    const { sql, values } = this.#compile(clause, params as Params | undefined);
+    this.#throwIfFired(guard, sql, values);
+    this.#assertNoLostTransaction();
+    if (this.#root === null && !this.#autocommit && this.#beginDeferred(false) === undefined) await this.#beginRoot(false, guard);
+    return this.#run(sql, values, undefined, guard);
   }
 
   /**
@@ -204,8 +219,8 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /** Begin the outermost transaction explicitly; an error if one is already open. */
-  async begin(): Promise<Transaction> {
-    return this.#exclusive("begin", async () => {
+  begin(): Promise<Transaction> {
+    return this.#exclusive("begin", () => {
       if (this.#root !== null) {
         throw new InvalidRequestError(
           "A transaction is already begun on this Connection (explicitly, or by its first statement). " +
@@ -213,7 +228,8 @@ export class Connection<C = unknown> implements TransactionHost {
           { code: "TRANSACTION_ALREADY_BEGUN" },
         );
       }
-      return this.#beginRoot(true);
+      const tx = this.#beginDeferred(true);
+      return tx !== undefined ? Promise.resolve(tx) : this.#beginRoot(true);
     });
   }
 
@@ -237,17 +253,13 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /** Commit the current transaction, if any ("commit as you go"). */
-  async commit(): Promise<void> {
-    return this.#exclusive("commit", async () => {
-      if (this.#root !== null) await this.#endRoot(this.#root, "commit");
-    });
+  commit(): Promise<void> {
+    return this.#exclusive("commit", () => (this.#root !== null ? this.#endRoot(this.#root, "commit") : RESOLVED));
   }
 
   /** Roll back the current transaction, if any; also clears a lost transaction (E8). */
-  async rollback(): Promise<void> {
-    return this.#exclusive("rollback", async () => {
-      if (this.#root !== null) await this.#endRoot(this.#root, "rollback");
-    });
+  rollback(): Promise<void> {
+    return this.#exclusive("rollback", () => (this.#root !== null ? this.#endRoot(this.#root, "rollback") : RESOLVED));
   }
 
   /**
@@ -282,7 +294,20 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /** Roll back what was not committed and return the connection to the pool. Safe to call twice. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    if (this.#closed) return RESOLVED;
+    const proxy = this.#proxy;
+    if (proxy !== null && this.#root === null && this.#stream === undefined && this.#busy === undefined && !this.#isolationChanged) {
+      // Nothing to end: straight back to the pool (the common case, and the hot path).
+      this.#closed = true;
+      this.#proxy = null;
+      this.#lostTransaction = undefined;
+      return proxy.close({ transactionWasReset: !this.#dirty });
+    }
+    return this.#closeSlow();
+  }
+
+  async #closeSlow(): Promise<void> {
     if (this.#closed) return;
     if (this.#stream !== undefined) await this.#stream.close();
     if (this.#busy !== undefined) {
@@ -359,6 +384,21 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /**
+   * The transaction begun without any I/O or await, when that is all there is to it: connected,
+   * a dialect that sends BEGIN with the first statement, no echo and no "begin" listeners.
+   * Undefined: use #beginRoot.
+   */
+  #beginDeferred(explicit: boolean): Transaction | undefined {
+    const engine = this.engine;
+    if (this.#proxy === null || this.#autocommit || engine.dialect.executeAfter === undefined || engine.echo || engine.events.has("begin")) return undefined;
+    this.#assertNoLostTransaction();
+    const tx = new Transaction(this, explicit);
+    this.#root = tx;
+    this.#pendingBegin = engine.dialect.beginSql();
+    return tx;
+  }
 
   async #beginRoot(explicit: boolean, guard?: CallGuard): Promise<Transaction> {
     this.#assertNoLostTransaction();
@@ -488,18 +528,33 @@ export class Connection<C = unknown> implements TransactionHost {
     return result;
   }
 
-  async #runRaw(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
+  /** Not an async function: on the hot path (connected, no echo, no listeners) one send and one catch. */
+  #runRaw(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
+    const proxy = this.#proxy;
+    if (proxy === null || this.engine.echo || this.engine.events.has("beforeExecute")) return this.#runRawPrepared(sql, values, guard);
+    return this.#sendStatement(proxy, sql, values, guard);
+  }
+
+  async #runRawPrepared(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
     const proxy = this.#proxy ?? (await this.#ensureProxy(guard));
-    if (this.engine.echo || this.engine.events.has("beforeExecute")) await this.#beforeExecute(sql, values);
+    await this.#beforeExecute(sql, values);
+    return this.#sendStatement(proxy, sql, values, guard);
+  }
+
+  #sendStatement(proxy: PooledConnection<C>, sql: string, values: unknown[], guard: CallGuard | undefined): Promise<DriverResult> {
     // In AUTOCOMMIT each statement commits itself: nothing is left open for the pool to reset,
     // unless the SQL itself opens a transaction (a BEGIN sent through text()).
     if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
+    let sent: Promise<DriverResult>;
     try {
       const dbapi = proxy.dbapiConnection;
-      return await this.#send(proxy, guard, () => this.#driverExecute(dbapi, sql, values));
+      sent = this.#send(proxy, guard, () => this.#driverExecute(dbapi, sql, values));
     } catch (err) {
-      throw await this.#failed(err, sql, values);
+      sent = Promise.reject(err);
     }
+    return sent.catch(async (err: unknown) => {
+      throw await this.#failed(err, sql, values);
+    });
   }
 
   /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute; `echoAs` null: not echoed. */
@@ -657,27 +712,47 @@ export class Connection<C = unknown> implements TransactionHost {
     );
   }
 
-  /** One operation at a time on this connection (and none while a stream is open). */
-  async #exclusive<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    this.#assertUsable(operation === "execute" ? "execute" : operation);
-    if (this.#busy !== undefined) {
-      throw new InvalidRequestError(
-        `This Connection is busy with ${this.#busy}(); await each call before starting the next. ` +
-          "For concurrent queries, use one Connection per flow of work.",
-        { code: "CONNECTION_BUSY" },
-      );
-    }
-    if (this.#stream !== undefined) {
-      throw new InvalidRequestError("A stream is open on this Connection; finish iterating it or close() it first.", {
-        code: "CONNECTION_BUSY",
-      });
+  /**
+   * One operation at a time on this connection (and none while a stream is open). Not an
+   * async function: every call of every statement goes through here, and with an
+   * AsyncLocalStorage active (a web request's scope) each promise made costs its hooks.
+   */
+  #exclusive<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      this.#assertUsable(operation);
+      if (this.#busy !== undefined) {
+        throw new InvalidRequestError(
+          `This Connection is busy with ${this.#busy}(); await each call before starting the next. ` +
+            "For concurrent queries, use one Connection per flow of work.",
+          { code: "CONNECTION_BUSY" },
+        );
+      }
+      if (this.#stream !== undefined) {
+        throw new InvalidRequestError("A stream is open on this Connection; finish iterating it or close() it first.", {
+          code: "CONNECTION_BUSY",
+        });
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
     this.#busy = operation;
     try {
-      return await work();
-    } finally {
+      running = work();
+    } catch (err) {
       this.#busy = undefined;
+      return Promise.reject(err);
     }
+    return running.then(
+      (value) => {
+        this.#busy = undefined;
+        return value;
+      },
+      (err: unknown) => {
+        this.#busy = undefined;
+        throw err;
+      },
+    );
   }
 }
 

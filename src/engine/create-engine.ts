@@ -26,6 +26,11 @@ export interface EngineOptions<C = unknown> {
   poolPrePing?: boolean;
   poolUseLifo?: boolean;
   poolResetOnReturn?: ResetOnReturn;
+  /**
+   * Record where each checkout happened (default: with leakDetectionMs): shown by
+   * pool.status(), leak warnings and the wrong-handle guard. Costs a stack capture per checkout.
+   */
+  poolCheckoutStacks?: boolean;
   /** The pool class to build; default QueuePool (one exclusive connection for SQLite :memory: and PGlite). */
   poolclass?: PoolClass<C>;
   /** A pool built elsewhere, to use (and share) as it is. */
@@ -71,6 +76,7 @@ const POOL_OPTIONS = {
   poolUseLifo: "useLifo",
   poolResetOnReturn: "resetOnReturn",
   leakDetectionMs: "leakDetectionMs",
+  poolCheckoutStacks: "checkoutStacks",
   connectTimeoutMs: "connectTimeoutMs",
   echoPool: "echo",
 } as const;

@@ -74,17 +74,24 @@ export class Engine<C = unknown> implements EngineCore<C> {
   }
 
   /** Check out a connection; `await using conn = await engine.connect()` returns it at the end of the block. */
-  async connect(options?: CheckoutOptions): Promise<Connection<C>> {
-    if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
-    const proxy = await this.checkout(options);
-    const conn = new Connection<C>(this, proxy);
-    if (this.events.has("engineConnect")) {
-      try {
-        await this.events.emitAwaited("engineConnect", conn as Connection);
-      } catch (err) {
-        await conn.close();
-        throw err;
-      }
+  connect(options?: CheckoutOptions): Promise<Connection<C>> {
+    try {
+      if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // One then() on the pool's promise: no async frames on the hot path (each promise costs
+    // its hooks when an AsyncLocalStorage is active, as in a web request's scope).
+    const connected = this.checkout(options).then((proxy) => new Connection<C>(this, proxy));
+    return this.events.has("engineConnect") ? connected.then((conn) => this.#announce(conn)) : connected;
+  }
+
+  async #announce(conn: Connection<C>): Promise<Connection<C>> {
+    try {
+      await this.events.emitAwaited("engineConnect", conn as Connection);
+    } catch (err) {
+      await conn.close();
+      throw err;
     }
     return conn;
   }

@@ -67,13 +67,19 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
   }) as ScopedSession;
 
   registry.has = () => get(scopefunc()) !== undefined;
-  registry.remove = async (removeOptions?: { final?: boolean }) => {
-    const key = scopefunc();
-    const session = get(key);
-    forget(key);
-    const final = removeOptions?.final === true;
-    if (final && isObject(key)) ended.add(key);
-    await session?.close({ final });
+  registry.remove = (removeOptions?: { final?: boolean }) => {
+    let session: Session | undefined;
+    let final: boolean;
+    try {
+      const key = scopefunc();
+      session = get(key);
+      forget(key);
+      final = removeOptions?.final === true;
+      if (final && isObject(key)) ended.add(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return session === undefined ? RESOLVED : session.close({ final });
   };
   registry.scope = <T>(work: () => Promise<T>): Promise<T> =>
     runInScope(async () => {
@@ -87,12 +93,21 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
   const forwarded: Forwarded[] = ["execute", "stream", "connection", "begin", "beginNested", "commit", "rollback", "close"];
   for (const method of forwarded) {
     Object.defineProperty(registry, method, {
-      // Async all the way: db.execute(...) in an ended scope rejects like any other failure.
-      value: async (...args: unknown[]) => (registry()[method] as (...a: unknown[]) => unknown)(...args),
+      // db.execute(...) in an ended scope rejects like any other failure (never throws), without
+      // an async frame of its own: in a request's scope every promise costs its hooks.
+      value: (...args: unknown[]) => {
+        try {
+          return (registry()[method] as (...a: unknown[]) => unknown)(...args);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      },
     });
   }
   return registry;
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function isObject(key: unknown): key is object {
   return (typeof key === "object" && key !== null) || typeof key === "function";

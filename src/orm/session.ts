@@ -97,8 +97,10 @@ export class Session implements SessionTransactionHost {
       const objects = await this.#orm("execute", true, (ctx) => loadEntities(ctx, statement));
       return new ResultClass([statement.mapper.name], objects.map((o) => [o]), objects.length) as unknown as Result<T>;
     }
-    return this.#exclusive("execute", async () => {
-      const tx = await this.#usableTransaction();
+    return this.#exclusive("execute", () => {
+      const tx = this.#current;
+      if (tx === null) return this.#beginRoot(false).then((root) => this.#guarded(root, () => root.connection.execute<T>(statement, params, options)));
+      this.#assertNoFailure("run this");
       return this.#guarded(tx, () => tx.connection.execute<T>(statement, params, options));
     });
   }
@@ -252,10 +254,10 @@ export class Session implements SessionTransactionHost {
   }
 
   /** Commit the outermost transaction (savepoints inside it are released) and give the connection back. */
-  async commit(): Promise<void> {
+  commit(): Promise<void> {
     return this.#exclusive("commit", async () => {
       if (this.#root !== null) this.#assertNoFailure("commit");
-      await this.#flushNow();
+      if (this.#objects.hasChanges) await this.#flushNow();
       const root = this.#root;
       if (root === null) {
         this.#objects.afterCommit(this.expireOnCommit);
@@ -283,8 +285,16 @@ export class Session implements SessionTransactionHost {
    * first (teardown must not race it). The session can be used again, unless `final`: then
    * it refuses any further work (a request that ended must not autobegin a new transaction).
    */
-  async close(options?: { final?: boolean }): Promise<void> {
+  close(options?: { final?: boolean }): Promise<void> {
     if (options?.final === true) this.#finalized = true;
+    if (this.#running === undefined && this.#root === null) {
+      this.#objects.expungeAll(); // nothing open, nothing running: nothing to wait for
+      return RESOLVED;
+    }
+    return this.#closeSlow();
+  }
+
+  async #closeSlow(): Promise<void> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
     this.#busy = "close";
     const running = this.#rollbackAll();
@@ -379,7 +389,7 @@ export class Session implements SessionTransactionHost {
       const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
       this.#root = root;
       this.#current = root;
-      this.#hold = holdConnection(this.bind);
+      this.#hold = holdConnection(this.bind, this.bind.pool.recordsCheckoutStacks);
       return root;
     } catch (err) {
       await conn.close();
@@ -395,15 +405,19 @@ export class Session implements SessionTransactionHost {
   }
 
   /** Run `work` on the connection; a database error deactivates the innermost level. */
-  async #guarded<T>(tx: SessionTransaction, work: () => Promise<T>): Promise<T> {
+  #guarded<T>(tx: SessionTransaction, work: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
     try {
-      return await work();
+      running = work();
     } catch (err) {
+      running = Promise.reject(err);
+    }
+    return running.catch((err: unknown) => {
       if (err instanceof ArgumentError) throw err; // refused before anything was sent
       const lostConnection = err instanceof PendingRollbackError || (err instanceof DBAPIError && err.connectionInvalidated);
       this.#deactivate(lostConnection && this.#root !== null ? this.#root : tx, err);
       throw err;
-    }
+    });
   }
 
   #deactivate(tx: SessionTransaction, err: unknown): void {
@@ -465,30 +479,49 @@ export class Session implements SessionTransactionHost {
     }
   }
 
-  /** One operation at a time (SPEC S6). */
-  async #exclusive<T>(method: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * One operation at a time (SPEC S6). Not an async function: every session call goes through
+   * here, and in a web request's scope (AsyncLocalStorage) each promise made costs its hooks.
+   */
+  #exclusive<T>(method: string, work: () => Promise<T>): Promise<T> {
     if (this.#finalized) {
-      throw new InvalidRequestError(`This Session was closed for good (its scope ended); can't ${method}(). Open a new Session.`, {
-        code: "SESSION_CLOSED",
-      });
+      return Promise.reject(
+        new InvalidRequestError(`This Session was closed for good (its scope ended); can't ${method}(). Open a new Session.`, { code: "SESSION_CLOSED" }),
+      );
     }
     if (this.#busy !== undefined) {
-      throw new IllegalStateChangeError(
-        `Method '${method}()' can't be called here: '${this.#busy}()' is already in progress on this Session. ` +
-          "A Session is for one flow of work: await each call, or give each concurrent flow its own Session.",
+      return Promise.reject(
+        new IllegalStateChangeError(
+          `Method '${method}()' can't be called here: '${this.#busy}()' is already in progress on this Session. ` +
+            "A Session is for one flow of work: await each call, or give each concurrent flow its own Session.",
+        ),
       );
     }
     this.#busy = method;
-    const running = work();
-    this.#running = running;
+    let started: Promise<T>;
     try {
-      return await running;
-    } finally {
-      this.#busy = undefined;
-      this.#running = undefined;
+      started = work();
+    } catch (err) {
+      started = Promise.reject(err);
     }
+    const running = started.then(
+      (value) => {
+        this.#busy = undefined;
+        this.#running = undefined;
+        return value;
+      },
+      (err: unknown) => {
+        this.#busy = undefined;
+        this.#running = undefined;
+        throw err;
+      },
+    );
+    this.#running = running;
+    return running;
   }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function checkFlag(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

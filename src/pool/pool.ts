@@ -97,6 +97,11 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     return this.settings.recycleMs;
   }
 
+  /** Checkouts record where they happened (checkoutStacks, or implied by leakDetectionMs). */
+  get recordsCheckoutStacks(): boolean {
+    return this.settings.checkoutStacks;
+  }
+
   /** Check out a connection. Close the returned proxy (or `await using` it) to give it back. */
   connect(options?: CheckoutOptions): Promise<PooledConnection<C>> {
     const stack = this.settings.checkoutStacks ? captureStack(this.connect) : undefined;

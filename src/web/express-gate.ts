@@ -1,4 +1,5 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { OutgoingMessage, ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "../log.js";
 import { describe, type Ending, type RequestSession } from "./request-session.js";
 
@@ -9,6 +10,57 @@ import { describe, type Ending, type RequestSession } from "./request-session.js
  * done      → the original res.end() has run (or the response will never be sent).
  */
 type Phase = "open" | "deciding" | "finishing" | "done";
+
+/**
+ * While a response is held back its headersSent reads true. One shared getter, reading a
+ * symbol on the response, defined once and never deleted: adding and deleting own properties
+ * per request would push Node's response and (keep-alive, long-lived) socket objects into
+ * slow dictionary mode.
+ */
+const HELD = Symbol("athanor.responseHeld");
+const DESTROY_HOLD = Symbol("athanor.destroyHold");
+const nodeHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, "headersSent")?.get;
+
+type HeldResponse = ServerResponse & { [HELD]?: boolean };
+type HoldableSocket = Socket & { [DESTROY_HOLD]?: ((error?: Error) => void) | undefined };
+
+function heldHeadersSent(this: HeldResponse): boolean {
+  return this[HELD] === true || nodeHeadersSent?.call(this) === true;
+}
+
+/** Response prototypes whose headersSent reads the hold (an Express app's own `app.response`). */
+const patchedPrototypes = new WeakSet<object>();
+
+/**
+ * Express gives each app its own response prototype (app.response, between the response and
+ * http.ServerResponse.prototype); the accessor goes there, once per app. Defining it on each
+ * response instead costs microseconds per request (Express's responses are slow to redefine).
+ * A response straight from node:http gets it on itself: Node's own prototype is not ours.
+ */
+function holdHeadersSent(res: HeldResponse): void {
+  const proto: object | null = Object.getPrototypeOf(res);
+  if (proto !== null && patchedPrototypes.has(proto)) {
+    res[HELD] = true;
+    return;
+  }
+  const own = proto !== null && proto !== ServerResponse.prototype && proto !== OutgoingMessage.prototype && Object.getPrototypeOf(proto) !== null;
+  Object.defineProperty(own ? proto : res, "headersSent", { configurable: true, get: heldHeadersSent });
+  if (own) patchedPrototypes.add(proto);
+  res[HELD] = true;
+}
+
+/** socket.destroy() routed to the hold while there is one (patched once per socket). */
+function holdableDestroy(socket: HoldableSocket): void {
+  if (DESTROY_HOLD in socket) return;
+  const original = socket.destroy;
+  socket[DESTROY_HOLD] = undefined;
+  socket.destroy = function destroy(this: HoldableSocket, error?: Error) {
+    const hold = this[DESTROY_HOLD];
+    if (hold === undefined) return original.call(this, error);
+    hold(error);
+    return this;
+  } as typeof socket.destroy;
+}
 
 const COMMIT_FAILED_BODY = "Internal Server Error: the request's transaction could not be committed.\n";
 
@@ -79,7 +131,7 @@ export class ResponseGate {
     }
     this.#phase = "deciding";
     this.#args = args;
-    Object.defineProperty(this.res, "headersSent", { configurable: true, get: () => true });
+    holdHeadersSent(this.res);
     this.#holdDestroy();
     this.#decideLogged();
     return this.res;
@@ -101,7 +153,7 @@ export class ResponseGate {
     try {
       ending = await this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode));
     } finally {
-      Reflect.deleteProperty(this.res, "headersSent"); // back to Node's own getter
+      (this.res as HeldResponse)[HELD] = false; // back to Node's own answer
       this.#restoreDestroy?.();
       if (this.#lateEnd) this.#restore(statusCode, statusMessage, headers);
       this.#phase = "done";
@@ -125,15 +177,14 @@ export class ResponseGate {
   #holdDestroy(): void {
     const socket = this.req.socket;
     if (socket === null || socket === undefined || socket.destroyed) return;
-    const own = Object.getOwnPropertyDescriptor(socket, "destroy");
-    socket.destroy = ((error?: Error) => {
+    const holdable = socket as HoldableSocket;
+    holdableDestroy(holdable);
+    holdable[DESTROY_HOLD] = (error) => {
       this.#destroyAsked ??= { error };
-      return socket;
-    }) as typeof socket.destroy;
+    };
     this.#restoreDestroy = () => {
       this.#restoreDestroy = undefined;
-      if (own === undefined) Reflect.deleteProperty(socket, "destroy");
-      else Object.defineProperty(socket, "destroy", own);
+      holdable[DESTROY_HOLD] = undefined;
     };
   }
 

@@ -18,6 +18,9 @@ export interface RequestScopeOptions {
 
 export type Outcome = "commit" | "rollback";
 
+const COMMITTED: Ending = Object.freeze({ committed: true });
+const NOT_COMMITTED: Ending = Object.freeze({ committed: false });
+
 /** What ending the request's unit of work did. */
 export interface Ending {
   /** The transaction was committed (false: rolled back, or nothing was open). */
@@ -80,26 +83,27 @@ export class RequestSession {
 
   /** Commit or roll back, then remove the session. Never rejects: failures are logged or returned. */
   end(outcome: Outcome = "rollback"): Promise<Ending> {
-    this.#ending ??= this.#inScope(() => this.#finish(outcome)).catch((err: unknown) => {
+    this.#ending ??= this.#inScope(() => {
+      try {
+        return this.#finish(outcome);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }).catch((err: unknown) => {
       this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
       return { committed: false };
     });
     return this.#ending;
   }
 
-  async #finish(outcome: Outcome): Promise<Ending> {
+  /** Not async where nothing is to commit: in the request's scope every promise costs its hooks. */
+  #finish(outcome: Outcome): Promise<Ending> {
     const session = this.db.has() ? this.db() : undefined;
-    let ending: Ending = { committed: false };
-    if (session !== undefined && outcome === "commit" && session.inTransaction) {
-      try {
-        await session.commit();
-        ending = { committed: true };
-      } catch (err) {
-        ending = { committed: false, commitError: err };
-      }
-    }
-    await this.#remove();
-    return ending;
+    if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove().then(() => NOT_COMMITTED);
+    return session.commit().then(
+      () => this.#remove().then(() => COMMITTED),
+      (err: unknown) => this.#remove().then((): Ending => ({ committed: false, commitError: err })),
+    );
   }
 
   /**
@@ -107,12 +111,10 @@ export class RequestSession {
    * handler is still running a statement (it went on after the response, or the client left),
    * close() waits for that call first; the session then refuses further work.
    */
-  async #remove(): Promise<void> {
-    try {
-      await this.db.remove({ final: true });
-    } catch (err) {
+  #remove(): Promise<void> {
+    return this.db.remove({ final: true }).catch((err: unknown) => {
       this.logger.error(`athanor: removing the request's session failed: ${describe(err)}`);
-    }
+    });
   }
 
   #inScope<T>(fn: () => T): T {

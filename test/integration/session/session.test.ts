@@ -169,7 +169,7 @@ const [sqlite] = await engineTargets();
 describe("the wrong-handle guard (SPEC B4)", () => {
   it("warns with both call sites when a scope's session holds the exhausted pool and the engine is asked for more", async () => {
     const logger = new MemoryLogger();
-    const engine = sqlite!.engine({ poolSize: 1, maxOverflow: 0, poolTimeoutMs: 100, logger });
+    const engine = sqlite!.engine({ poolSize: 1, maxOverflow: 0, poolTimeoutMs: 100, logger, poolCheckoutStacks: true });
     const db = scopedSession(sessionmaker({ bind: engine }));
     await db.scope(async () => {
       await db.execute(text("SELECT 1"));
@@ -178,6 +178,19 @@ describe("the wrong-handle guard (SPEC B4)", () => {
     const warning = logger.messages("warn").join("\n");
     assert.match(warning, /self-deadlock/);
     assert.match(warning, /The session took its connection at:\n[\s\S]*session\.test\.ts/);
+    assert.match(warning, /This checkout is at:\n[\s\S]*session\.test\.ts/);
+  });
+
+  it("without recorded checkout stacks it still warns, with this checkout's site and how to record the session's", async () => {
+    const logger = new MemoryLogger();
+    const engine = sqlite!.engine({ poolSize: 1, maxOverflow: 0, poolTimeoutMs: 100, logger });
+    const db = scopedSession(sessionmaker({ bind: engine }));
+    await db.scope(async () => {
+      await db.execute(text("SELECT 1"));
+      await assert.rejects(engine.connect(), /QueuePool limit of size 1 overflow 0 reached/);
+    });
+    const warning = logger.messages("warn").join("\n");
+    assert.match(warning, /The session took its connection at:\n\s+\(not recorded: createEngine\(url, \{ poolCheckoutStacks: true \}\)/);
     assert.match(warning, /This checkout is at:\n[\s\S]*session\.test\.ts/);
   });
 

@@ -1,0 +1,69 @@
+/**
+ * One web contender's server on the main thread, profiled, with the load (16 keep-alive
+ * clients) in a worker thread so the profile holds the server's work alone:
+ *
+ *   npm run build
+ *   node --import tsx --import ./bench/lib/use-dist.ts bench/web/profile.ts athanor 5 [out.cpuprofile]
+ *
+ * (contender, seconds). Prints req/s and the process's CPU per request (server and load
+ * together); summarise the profile with bench/engine/profile-summary.ts.
+ */
+import { writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
+import { Worker } from "node:worker_threads";
+import { isContender, makeContender } from "./contenders.js";
+
+const [name = "athanor", secondsArg = "5", profileOut] = process.argv.slice(2);
+if (!isContender(name)) throw new Error(`usage: profile.ts <contender> [seconds] [out.cpuprofile]; unknown contender '${name}'`);
+const seconds = Number(secondsArg);
+
+const contender = await makeContender(name);
+const server = contender.app.listen(0);
+await new Promise((resolve) => server.once("listening", resolve));
+const port = (server.address() as { port: number }).port;
+
+/** 16 keep-alive clients hitting GET /select for `ms`; answers the number of responses. */
+const LOAD = `
+const { workerData, parentPort } = require("node:worker_threads");
+const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const end = Date.now() + workerData.ms;
+let done = 0;
+const one = () => new Promise((resolve) => {
+  http.get({ port: workerData.port, path: "/select", agent }, (res) => res.resume().on("end", resolve)).on("error", resolve);
+});
+Promise.all(Array.from({ length: 16 }, async () => {
+  while (Date.now() < end) { await one(); done++; }
+})).then(() => parentPort.postMessage(done));
+`;
+
+function load(ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(LOAD, { eval: true, workerData: { port, ms } });
+    worker.once("error", reject);
+    worker.once("message", (done: number) => {
+      resolve(done);
+      void worker.terminate();
+    });
+  });
+}
+
+await load(1500); // open the pool's connections, warm the JIT
+const session = new Session();
+session.connect();
+if (profileOut !== undefined) {
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+}
+const cpuBefore = process.cpuUsage();
+const requests = await load(seconds * 1000);
+const cpu = process.cpuUsage(cpuBefore);
+if (profileOut !== undefined) {
+  const { profile } = await session.post("Profiler.stop");
+  await writeFile(profileOut, JSON.stringify(profile));
+}
+console.log(`${name}: ${(requests / seconds).toFixed(0)} req/s; process CPU ${((cpu.user + cpu.system) / requests).toFixed(1)} µs/req`);
+server.close();
+await contender.close();
+process.exit(0);
