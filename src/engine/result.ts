@@ -24,6 +24,11 @@ export class Result<T extends object = Record<string, unknown>> implements Itera
     return [...this.columns];
   }
 
+  /** @internal The rows as the driver's arrays, in column order: for readers (the ORM) that need no Row objects. */
+  rowValues(): readonly (readonly unknown[])[] {
+    return this.rawRows;
+  }
+
   /** Does the statement return rows (a SELECT or RETURNING)? */
   get returnsRows(): boolean {
     return this.columns.length > 0;

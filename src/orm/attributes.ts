@@ -16,9 +16,9 @@ export function readColumn(state: InstanceState, key: string): unknown {
 
 export function writeColumn(state: InstanceState, key: string, value: unknown): void {
   if (value === undefined) {
-    state.values.delete(key);
+    state.deleteValue(key);
   } else {
-    state.values.set(key, value);
+    state.setValue(key, value);
   }
   touched(state);
 }
@@ -30,7 +30,7 @@ export function readRelationship(state: InstanceState, key: string): unknown {
     if (rel.kind === "manyToOne") return null;
     // A new object's collection starts empty, and is the object's own from now on.
     const collection: object[] = [];
-    state.related.set(key, collection);
+    state.setRelated(key, collection);
     return collection;
   }
   throw new RelationshipNotLoadedError(state.mapper.name, key);
@@ -50,7 +50,7 @@ export function writeRelationship(state: InstanceState, key: string, value: unkn
     if (!Array.isArray(value)) throw new ArgumentError(`${state.mapper.name}.${key} is a collection: assign an array of ${rel.target.name}.`);
     value.forEach(check);
   }
-  state.related.set(key, value);
+  state.setRelated(key, value);
   touched(state);
 }
 

@@ -10,7 +10,7 @@ import type { AnyColumn } from "../sql/schema/column.js";
 import { select as coreSelect, type Select } from "../sql/statement/select.js";
 import type { JoinedLoad } from "./entity-select.js";
 import type { InstanceState } from "./instance-state.js";
-import { absorbRow, type RowValues } from "./loading.js";
+import { absorbRow, columnIndexes } from "./loading.js";
 import { stateOf } from "./mapper.js";
 import type { OrmContext } from "./orm-context.js";
 import type { Relationship } from "./relationships.js";
@@ -19,12 +19,14 @@ const CHUNK = 500;
 
 /** A relationship value as loaded from the database. */
 export function setLoaded(state: InstanceState, key: string, value: unknown): void {
-  state.related.set(key, value);
-  state.relatedCommitted.set(key, Array.isArray(value) ? [...(value as unknown[])] : value);
+  state.setRelated(key, value);
+  state.setRelatedCommitted(key, value);
 }
 
 interface JoinedProgress {
   readonly load: JoinedLoad;
+  /** Where the target's columns sit in the rows (by their labels). */
+  readonly indexes: readonly number[];
   /** Per parent: the collection being gathered, or "skip" when it was loaded before this query. */
   readonly collections: Map<object, object[] | "skip">;
 }
@@ -34,8 +36,12 @@ export interface JoinedState {
   finish(): void;
 }
 
-export function startJoined(loads: readonly JoinedLoad[]): JoinedState {
-  const progress = loads.map((load) => ({ load, collections: new Map<object, object[] | "skip">() }));
+export function startJoined(loads: readonly JoinedLoad[], resultColumns: readonly string[]): JoinedState {
+  const progress = loads.map((load) => ({
+    load,
+    indexes: columnIndexes(load.relationship.target, resultColumns, load.keys),
+    collections: new Map<object, object[] | "skip">(),
+  }));
   return {
     loads: progress,
     finish() {
@@ -47,8 +53,8 @@ export function startJoined(loads: readonly JoinedLoad[]): JoinedState {
   };
 }
 
-export function loadJoinedRow(ctx: OrmContext, joined: JoinedState, parent: object, row: RowValues): void {
-  for (const { load, collections } of joined.loads) {
+export function loadJoinedRow(ctx: OrmContext, joined: JoinedState, parent: object, row: readonly unknown[]): void {
+  for (const { load, indexes, collections } of joined.loads) {
     const rel = load.relationship;
     let items = collections.get(parent);
     if (items === undefined) {
@@ -56,7 +62,7 @@ export function loadJoinedRow(ctx: OrmContext, joined: JoinedState, parent: obje
       collections.set(parent, items);
     }
     if (items === "skip") continue;
-    const target = absorbRow(ctx, rel.target, row, load.keys);
+    const target = absorbRow(ctx, rel.target, row, indexes);
     if (rel.kind === "manyToOne") setLoaded(stateOf(parent), rel.key, target ?? null);
     else if (target !== undefined && !items.includes(target)) items.push(target);
   }
@@ -88,7 +94,8 @@ async function fetchRows(ctx: OrmContext, rel: Relationship, columns: readonly A
       .where(matching(columns, chunk))
       .orderBy(...rel.target.primaryKey);
     const result = await ctx.run(statement);
-    for (const row of result.all()) out.push(absorbRow(ctx, rel.target, row._mapping) as object);
+    const indexes = columnIndexes(rel.target, result.keys());
+    for (const row of result.rowValues()) out.push(absorbRow(ctx, rel.target, row, indexes) as object);
   }
   return out;
 }

@@ -17,6 +17,8 @@ export class Mapper {
   readonly name: string;
   readonly columns: readonly AnyColumn[];
   readonly primaryKey: readonly AnyColumn[];
+  /** Where each primary key column is in `columns`. */
+  readonly primaryKeyPositions: readonly number[];
   readonly columnKeys: ReadonlySet<string>;
   readonly relationshipKeys: ReadonlySet<string>;
   #relationships: ReadonlyMap<string, Relationship> | undefined;
@@ -29,6 +31,7 @@ export class Mapper {
     if (this.primaryKey.length === 0) {
       throw new ArgumentError(`Entity ${this.name}: table '${this.table.name}' has no primary key; the ORM identifies rows by it. Mark a column primaryKey().`);
     }
+    this.primaryKeyPositions = this.primaryKey.map((c) => this.columns.indexOf(c));
     this.columnKeys = new Set(this.columns.map((c) => c.key));
     const specs = declaredRelationships(entity);
     for (const key of Object.keys(specs)) {
@@ -59,8 +62,13 @@ export class Mapper {
 
   /** The identity map key for primary key values (in primaryKey order); undefined while any is missing. */
   identityKey(pk: readonly unknown[]): string | undefined {
-    if (pk.some((v) => v === undefined || v === null)) return undefined;
-    return `${this.table.ownerKey}(${pk.map(keyPart).join(",")})`;
+    let parts = "";
+    for (let i = 0; i < pk.length; i++) {
+      const value = pk[i];
+      if (value === undefined || value === null) return undefined;
+      parts += i === 0 ? keyPart(value) : `,${keyPart(value)}`;
+    }
+    return `${this.table.ownerKey}(${parts})`;
   }
 
   /** The identity key of a state from its current primary key values. */

@@ -68,8 +68,7 @@ export async function refresh(ctx: OrmContext, objects: SessionObjects, object: 
     if (state.modified && mapper.columns.every((c) => state.values.get(c.key) === state.committed.get(c.key))) state.modified = false;
   }
   for (const key of relationships) {
-    state.related.delete(key);
-    state.relatedCommitted.delete(key);
+    state.forgetRelated(key);
     await loadSelectin(ctx, mapper.relationship(key), [object]);
   }
 }

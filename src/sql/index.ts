@@ -64,7 +64,7 @@ export { Subquery, SubqueryColumn, ScalarSubquery } from "./statement/subquery.j
 export { Join } from "./statement/from-clause.js";
 export { Statement, type StatementRow } from "./statement/statement.js";
 export type { RowOfItems, SelectItem, NamedExpression, ColumnSource } from "./statement/select-items.js";
-export { executeStatement, executeBatches, processResult, type ResultExecutor, type TypedExecutable } from "./statement/execute.js";
+export { executeStatement, executeBatches, type ResultExecutor, type TypedExecutable } from "./statement/execute.js";
 
 // Compiler
 export { statementCacheFor, StatementCache, DEFAULT_STATEMENT_CACHE_SIZE } from "./compiler/statement-cache.js";

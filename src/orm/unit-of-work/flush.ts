@@ -19,10 +19,7 @@ export async function runFlush(ctx: OrmContext, input: ChangeInput): Promise<Flu
     const deleteSteps = orderRows(plan.deletes, plan.deleteDependencies, describeRow).reverse();
     for (const step of deleteSteps) await deleteStep(ctx, { table: step.table, states: [...step.states].reverse() });
   } catch (err) {
-    for (const [state, values] of saved) {
-      state.values.clear();
-      for (const [k, v] of values) state.values.set(k, v);
-    }
+    for (const [state, values] of saved) state.restoreValues(values);
     throw err;
   }
   return plan;

@@ -56,13 +56,13 @@ function applySync(sync: ForeignKeySync): void {
         throw new FlushError(`${child.mapper.name}.${fk.key} should come from ${parent.mapper.name}.${(rel.referenced[i] as AnyColumn).key}, which has no value (is that ${parent.mapper.name} in the session?).`);
       }
     }
-    if (!sameValue(child.values.get(fk.key), value)) child.values.set(fk.key, value);
+    if (!sameValue(child.values.get(fk.key), value)) child.setValue(fk.key, value);
   });
 }
 
 function fillClientDefaults(table: AnyTable, state: InstanceState): void {
   for (const column of table.columns) {
-    if (column.spec.clientDefault !== undefined && !given(state, column)) state.values.set(column.key, defaultValue(column.spec.clientDefault));
+    if (column.spec.clientDefault !== undefined && !given(state, column)) state.setValue(column.key, defaultValue(column.spec.clientDefault));
   }
 }
 
@@ -92,7 +92,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
   // Columns left out with no default of any kind are NULL in the new row: known without asking.
   const knownNull = (state: InstanceState): void => {
     for (const column of table.columns) {
-      if (!columns.includes(column) && column !== auto && column.spec.serverDefault === undefined) state.values.set(column.key, null);
+      if (!columns.includes(column) && column !== auto && column.spec.serverDefault === undefined) state.setValue(column.key, null);
     }
   };
   states.forEach(knownNull);
@@ -102,7 +102,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
       const result = await ctx.run(insert(table).values(row as never));
       const id = result.lastInsertId;
       if (id === undefined) throw new FlushError(`The database returned no generated key for the ${first.mapper.name} just inserted.`);
-      (states[i] as InstanceState).values.set(auto.key, typeof id === "bigint" && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id);
+      (states[i] as InstanceState).setValue(auto.key, typeof id === "bigint" && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id);
     }
     return;
   }
@@ -123,7 +123,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
     returned.forEach((row, i) => {
       const state = batchStates[i];
       if (state === undefined) return;
-      for (const column of fetch) state.values.set(column.key, row[column.key]);
+      for (const column of fetch) state.setValue(column.key, row[column.key]);
     });
   }
 }

@@ -73,7 +73,7 @@ function changedValues(table: AnyTable, state: InstanceState): Values | undefine
   for (const column of table.columns) {
     if (column.spec.onUpdate === undefined || Object.hasOwn(changed, column.key)) continue;
     const value = defaultValue(column.spec.onUpdate);
-    state.values.set(column.key, value);
+    state.setValue(column.key, value);
     changed[column.key] = value;
   }
   // Table column order, so rows changing the same columns have the same signature.

@@ -6,34 +6,31 @@
  */
 import type { Processor } from "../schema/types.js";
 
-export type RowsProcessor = (rows: readonly (readonly unknown[])[]) => unknown[][];
-
 /**
- * Rows this module produced. Processing twice would be wrong for some types (a JSON string
- * value parsed again), so whoever applies a processor can ask whether rows already are.
+ * Converts rows in place: they are the driver's fresh arrays, converted once by the engine
+ * (Connection.execute) before anyone sees them. In place, because a copy per row (and
+ * bookkeeping of which rows were converted) cost as much as the conversion on large loads.
  */
-const processedRows = new WeakSet<readonly unknown[]>();
-
-export function isProcessedRow(row: readonly unknown[]): boolean {
-  return processedRows.has(row);
-}
+export type RowsProcessor = (rows: unknown[][]) => unknown[][];
 
 /** A processor for rows with these per-column processors, or undefined when none convert anything. */
 export function rowsProcessor(processors: readonly (Processor | undefined)[]): RowsProcessor | undefined {
-  const active: [number, Processor][] = [];
+  const indexes: number[] = [];
+  const converters: Processor[] = [];
   processors.forEach((process, index) => {
-    if (process !== undefined) active.push([index, process]);
+    if (process === undefined) return;
+    indexes.push(index);
+    converters.push(process);
   });
-  if (active.length === 0) return undefined;
-  return (rows) =>
-    rows.map((row) => {
-      if (processedRows.has(row)) return row as unknown[];
-      const out = [...row];
-      for (const [index, process] of active) {
-        const value = out[index];
-        if (value !== null && value !== undefined) out[index] = process(value);
+  if (indexes.length === 0) return undefined;
+  return (rows) => {
+    for (const row of rows) {
+      for (let i = 0; i < indexes.length; i++) {
+        const index = indexes[i] as number;
+        const value = row[index];
+        if (value !== null && value !== undefined) row[index] = (converters[i] as Processor)(value);
       }
-      processedRows.add(out);
-      return out;
-    });
+    }
+    return rows;
+  };
 }

@@ -1,15 +1,9 @@
 /**
- * Running statements with typed, type-converted results, through any Connection or Session.
- *
- * conn.execute(stmt) sends a statement but (until the engine applies `processRows` from the
- * compiled statement itself) returns the driver's values: SQLite's 1/0 for booleans, JSON
- * text. executeStatement() compiles through conn.execute() as usual, keeps the compiled
- * statement, and converts the rows with its result processors; rows already converted are
- * recognised and left alone, so it stays correct once the engine does the conversion too.
+ * Running statements with typed, type-converted results, through any Connection or Session:
+ * the engine converts a compiled statement's rows with its result processors itself, so this
+ * is the typed door to conn.execute(stmt).
  */
 import { Result } from "../../engine/result.js";
-import type { CompiledQuery } from "../compiler/compile.js";
-import { isProcessedRow } from "../compiler/result-processing.js";
 import { EXECUTABLE, type CompileTarget, type Executable, type TypedExecutable } from "../executable.js";
 import type { ColumnBuilders } from "../schema/row-types.js";
 import type { Insert } from "./insert.js";
@@ -27,26 +21,7 @@ export async function executeStatement<R extends object>(
   statement: TypedExecutable<R>,
   params?: Record<string, unknown>,
 ): Promise<Result<R>> {
-  let compiled: Partial<CompiledQuery> | undefined;
-  const capturing: Executable = {
-    [EXECUTABLE]: true,
-    compileFor(target: CompileTarget, values?: Readonly<Record<string, unknown>>) {
-      const statementFor = statement.compileFor(target, values);
-      compiled = statementFor as Partial<CompiledQuery>;
-      return statementFor;
-    },
-  };
-  const result = await executor.execute(capturing, params);
-  return processResult<R>(result, compiled);
-}
-
-/** A Result with its rows converted by the compiled statement's processors. */
-export function processResult<R extends object>(result: Result, compiled: Partial<CompiledQuery> | undefined): Result<R> {
-  const process = compiled?.processRows;
-  if (process === undefined || !result.returnsRows) return result as unknown as Result<R>;
-  const rows = result.all().map((row) => row._values);
-  if (rows.every(isProcessedRow)) return result as unknown as Result<R>;
-  return new Result<R>(result.keys(), process(rows), result.rowCount, result.lastInsertId);
+  return (await executor.execute(statement, params)) as unknown as Result<R>;
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   json,
   MetaData,
   numeric,
-  processResult,
   ResultTypeError,
   select,
   sql,
@@ -86,12 +85,17 @@ describe("result processing: driver values to the columns' JavaScript types", ()
     assert.deepEqual(read(select(sql`1`.as("raw")), "sqlite", [[1]]), [[1]], "untyped SQL is left alone");
   });
 
-  it("processResult() converts a Result once; rows it made are not converted again", () => {
-    const compiled = select(things.c.doc).compileFor(targets.sqlite);
-    const once = processResult<{ doc: unknown }>(new Result(["doc"], [['"text"']], 1), compiled);
-    assert.equal(once.one().doc, "text");
-    const twice = processResult<{ doc: unknown }>(once as unknown as Result, compiled);
-    assert.equal(twice.one().doc, "text", "a JSON string value is not parsed a second time");
+  it("converts the driver's rows in place, only the columns that need it", () => {
+    const rows: unknown[][] = [
+      [1, '"text"'],
+      [2, null],
+    ];
+    const converted = read(select(things.c.id, things.c.doc), "sqlite", rows);
+    assert.equal(converted, rows, "the same arrays: no copy per row");
+    assert.deepEqual(converted, [
+      [1, "text"],
+      [2, null],
+    ]);
   });
 });
 
