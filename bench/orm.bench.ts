@@ -213,7 +213,7 @@ function report(s: Sizes, server: Record<string, unknown>, results: Results, str
       `Peak growth over the samples: ${fmtGrowth(peak)} (target < ${fmtMB(HEAP_TARGET_BYTES)}).`,
       `Between the forced GCs (read once per batch, no GC forced): used heap up to ${fmtMB(stream.unforced.peakUsedHeap)} (${fmtGrowth(growth(stream.unforced.peakUsedHeap))} over the baseline), identity map up to ${n(stream.unforced.peakIdentityMapEntries)} entries (bounded here by the forced GC every ${n(s.stream.sampleEvery)} entities): clean objects are held weakly and leave only when a major GC clears them. Every batch's autoflush check walks the identity map (Session#flushNow → SessionObjects.hasChanges → #hasLoadedRelationships → IdentityMap.objects()), so a batch costs more the longer the map has grown.`,
       "A fresh worker (its own isolate) seeds the table, streams a warm-up of " +
-        `${n(s.stream.warmRows)} entities, then takes the baseline; each sample is V8's used heap of that isolate after three full GCs with a turn of the event loop after each (the identity map's FinalizationRegistry removes entries of collected objects then). The loop keeps only a running sum: the caller lets every entity go, as streaming expects.`,
+        `${n(s.stream.warmRows)} entities, then takes the baseline; each sample is V8's used heap of that isolate after three full GCs, each after a turn of the event loop (the identity map weakens the entities it just took then, and sweeps entries of collected ones as it grows). The loop keeps only a running sum: the caller lets every entity go, as streaming expects.`,
     ],
   };
 

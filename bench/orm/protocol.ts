@@ -15,7 +15,7 @@ export interface HeapSample {
   entities: number;
   /** V8 used heap of the worker's isolate after a full GC, bytes. */
   usedHeap: number;
-  /** Entries in the streaming session's identity map (entries of collected objects are removed by a FinalizationRegistry). */
+  /** Entries in the streaming session's identity map (entries of collected objects are swept as it grows). */
   identityMapEntries: number;
 }
 

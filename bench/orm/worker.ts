@@ -21,7 +21,7 @@ function collect(): void {
   gc?.();
 }
 
-/** Used heap after full GCs, with the FinalizationRegistry cleanups they schedule given a turn to run. */
+/** Used heap after full GCs, each after a turn of the event loop (the identity map weakens its new entries then). */
 async function settledHeap(): Promise<number> {
   for (let i = 0; i < 3; i++) {
     gc?.();

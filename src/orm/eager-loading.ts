@@ -9,6 +9,7 @@ import type { Expression } from "../sql/expression/elements.js";
 import type { AnyColumn } from "../sql/schema/column.js";
 import { select as coreSelect, type Select } from "../sql/statement/select.js";
 import type { JoinedLoad } from "./entity-select.js";
+import type { IdentityKey } from "./identity-key.js";
 import type { InstanceState } from "./instance-state.js";
 import { absorbRow, columnIndexes } from "./loading.js";
 import { stateOf } from "./mapper.js";
@@ -131,7 +132,7 @@ async function loadReferences(ctx: OrmContext, rel: Relationship, parents: reado
       continue;
     }
     // Already in the session: no query (the identity map's point).
-    const known = targetIsPk ? ctx.identityMap.get(rel.target.identityKey(values) as string) : undefined;
+    const known = targetIsPk ? ctx.identityMap.get(rel.target.identityKey(values) as IdentityKey) : undefined;
     if (known !== undefined) {
       setLoaded(state, rel.key, known);
       continue;

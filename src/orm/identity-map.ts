@@ -2,7 +2,14 @@
  * The identity map (SQLAlchemy `WeakInstanceDict`): one object per row per session. Clean
  * objects are held weakly, so a session that reads a million rows one page at a time keeps
  * only the pages the caller still holds; objects with unflushed changes (and deleted ones)
- * are pinned strongly until a flush makes them clean.
+ * are pinned strongly until a flush makes them clean. Rows are found by table, then by the
+ * primary key value itself (identity-key.ts).
+ *
+ * Objects enter strongly ("young") and are weakened in bulk on the next turn of the event loop
+ * (setImmediate): the same lifetime WeakRef itself gives (a new WeakRef keeps its target alive
+ * until the current job ends), without a WeakRef per object while a query's rows are being
+ * absorbed, and none at all for a session closed before then (a request's, typically).
+ * Making 100 000 WeakRefs in one go cost half of loading 100 000 rows.
  *
  * Entries of collected objects are swept, not reported: a FinalizationRegistry registration
  * per object cost more than the rest of loading a row (an allocation per object, and work for
@@ -10,14 +17,77 @@
  * as many additions as it had live entries after the last sweep (at least SWEEP_MIN):
  * amortised O(1) per addition, and dead entries never outnumber twice the live ones.
  */
+import type { IdentityKey, IdentityToken } from "./identity-key.js";
 import { STATE, type InstanceState } from "./instance-state.js";
 
 const SWEEP_MIN = 1024;
 
+/** Per table, per primary key value. */
+class KeyedMap<V> {
+  readonly #tables = new Map<string, Map<IdentityToken, V>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(key: IdentityKey): V | undefined {
+    return this.#tables.get(key.owner)?.get(key.token);
+  }
+
+  has(key: IdentityKey): boolean {
+    return this.#tables.get(key.owner)?.has(key.token) === true;
+  }
+
+  set(key: IdentityKey, value: V): void {
+    let table = this.#tables.get(key.owner);
+    if (table === undefined) {
+      table = new Map();
+      this.#tables.set(key.owner, table);
+    }
+    const before = table.size;
+    table.set(key.token, value);
+    this.#size += table.size - before;
+  }
+
+  delete(key: IdentityKey): void {
+    const table = this.#tables.get(key.owner);
+    if (table !== undefined && table.delete(key.token)) this.#size--;
+  }
+
+  /** Delete the entries `keep` refuses. */
+  retain(keep: (value: V) => boolean): void {
+    for (const table of this.#tables.values()) {
+      for (const [token, value] of table) {
+        if (keep(value)) continue;
+        table.delete(token);
+        this.#size--;
+      }
+    }
+  }
+
+  *values(): IterableIterator<V> {
+    for (const table of this.#tables.values()) yield* table.values();
+  }
+
+  /** Each entry to `into`, under the same key. */
+  copyInto<W>(into: KeyedMap<W>, convert: (value: V) => W): void {
+    for (const [owner, table] of this.#tables) for (const [token, value] of table) into.set({ owner, token }, convert(value));
+  }
+
+  clear(): void {
+    this.#tables.clear();
+    this.#size = 0;
+  }
+}
+
 export class IdentityMap {
-  readonly #entries = new Map<string, WeakRef<object>>();
+  /** Added since the last weakening: held strongly until then (see above). */
+  readonly #young = new KeyedMap<object>();
+  #weakening: NodeJS.Immediate | undefined = undefined;
+  readonly #entries = new KeyedMap<WeakRef<object>>();
   /** Objects that must not be collected: modified or deleted, not yet flushed/committed. */
-  readonly #pinned = new Map<string, object>();
+  readonly #pinned = new KeyedMap<object>();
   #addsUntilSweep = SWEEP_MIN;
 
   /**
@@ -27,7 +97,7 @@ export class IdentityMap {
    */
   get size(): number {
     this.#sweep();
-    return this.#entries.size;
+    return this.#young.size + this.#entries.size;
   }
 
   /** Objects held strongly. */
@@ -35,7 +105,9 @@ export class IdentityMap {
     return this.#pinned.size;
   }
 
-  get(key: string): object | undefined {
+  get(key: IdentityKey): object | undefined {
+    const young = this.#young.get(key);
+    if (young !== undefined) return young;
     const ref = this.#entries.get(key);
     if (ref === undefined) return undefined;
     const object = ref.deref();
@@ -43,30 +115,33 @@ export class IdentityMap {
     return object;
   }
 
-  add(key: string, object: object): void {
-    this.#entries.set(key, new WeakRef(object));
-    if (--this.#addsUntilSweep <= 0) this.#sweep();
+  add(key: IdentityKey, object: object): void {
+    this.#entries.delete(key); // a newer object for the row replaces an old entry
+    this.#young.set(key, object);
+    this.#weakening ??= setImmediate(() => this.#weaken()).unref();
   }
 
-  remove(key: string): void {
+  remove(key: IdentityKey): void {
+    this.#young.delete(key);
     this.#entries.delete(key);
     this.#pinned.delete(key);
   }
 
-  pin(key: string, object: object): void {
+  pin(key: IdentityKey, object: object): void {
     this.#pinned.set(key, object);
   }
 
-  unpin(key: string): void {
+  unpin(key: IdentityKey): void {
     this.#pinned.delete(key);
   }
 
-  isPinned(key: string): boolean {
+  isPinned(key: IdentityKey): boolean {
     return this.#pinned.has(key);
   }
 
   /** The live objects and their states. */
   *objects(): IterableIterator<[object, InstanceState]> {
+    for (const object of [...this.#young.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];
     for (const ref of [...this.#entries.values()]) {
       const object = ref.deref();
       if (object !== undefined) yield [object, (object as { [STATE]: InstanceState })[STATE]];
@@ -74,13 +149,26 @@ export class IdentityMap {
   }
 
   clear(): void {
+    if (this.#weakening !== undefined) clearImmediate(this.#weakening);
+    this.#weakening = undefined;
+    this.#young.clear();
     this.#entries.clear();
     this.#pinned.clear();
     this.#addsUntilSweep = SWEEP_MIN;
   }
 
+  /** The young entries become weak ones. */
+  #weaken(): void {
+    this.#weakening = undefined;
+    const added = this.#young.size;
+    this.#young.copyInto(this.#entries, (object) => new WeakRef(object));
+    this.#young.clear();
+    this.#addsUntilSweep -= added;
+    if (this.#addsUntilSweep <= 0) this.#sweep();
+  }
+
   #sweep(): void {
-    for (const [key, ref] of this.#entries) if (ref.deref() === undefined) this.#entries.delete(key);
+    this.#entries.retain((ref) => ref.deref() !== undefined);
     this.#addsUntilSweep = Math.max(SWEEP_MIN, 2 * this.#entries.size);
   }
 }

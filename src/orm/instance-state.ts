@@ -7,6 +7,8 @@
  * flushed): flush compares the two to UPDATE only the columns that changed. Writes go through
  * methods, so the two can share one Map until the first change.
  */
+import { ColumnValues } from "./column-values.js";
+import type { IdentityKey } from "./identity-key.js";
 import type { Mapper } from "./mapper.js";
 
 /** transient → pending (add) → persistent (flush) → deleted (flushed delete) → detached (commit / expunge / close). */
@@ -16,6 +18,8 @@ export type ObjectStatus = "transient" | "pending" | "persistent" | "deleted" | 
 export interface StateOwner {
   /** A loaded object was changed: hold it strongly until it is flushed. */
   markModified(state: InstanceState): void;
+  /** A relationship of an object was loaded or set: flushes must look for collection changes. */
+  relationshipSet(): void;
 }
 
 /** A transaction level, as far as instance states need one: to tell "changed since this savepoint". */
@@ -32,24 +36,26 @@ export class InstanceState {
   status: ObjectStatus = "transient";
   owner: StateOwner | undefined = undefined;
   /** The identity map key, once the object is persistent. */
-  identityKey: string | undefined = undefined;
+  identityKey: IdentityKey | undefined = undefined;
   /** Changed since loaded or flushed (set by the property setters). */
   modified = false;
   /** The transaction level whose flush inserted / updated / deleted the row (for savepoint rollback). */
   insertedIn: LevelRef | undefined = undefined;
   changedIn: LevelRef | undefined = undefined;
   deletedIn: LevelRef | undefined = undefined;
-  readonly #values = new Map<string, unknown>();
+  readonly #values: ColumnValues;
   /**
    * undefined: the same as #values (nothing written since loaded or flushed). Loading 100 000
-   * rows then costs one Map per object, not two; the first write copies (#unshare).
+   * rows then costs one set of values per object, not two; the first write copies (#unshare).
    */
-  #committed: Map<string, unknown> | undefined = undefined;
+  #committed: ColumnValues | undefined = undefined;
   /** Allocated on first use: most loaded objects never have a relationship loaded. */
   #related: Map<string, unknown> | undefined = undefined;
   #relatedCommitted: Map<string, unknown> | undefined = undefined;
 
-  constructor(readonly mapper: Mapper) {}
+  constructor(readonly mapper: Mapper) {
+    this.#values = new ColumnValues(mapper);
+  }
 
   /** Column values; a key missing here is unloaded (expired, or never set on a new object). */
   get values(): ReadonlyMap<string, unknown> {
@@ -90,10 +96,16 @@ export class InstanceState {
     for (const [key, value] of saved) this.#values.set(key, value);
   }
 
-  /** One column's value as the database has it (a fresh object being loaded). */
+  /** One column's value as the database has it. */
   loadValue(key: string, value: unknown): void {
     this.#values.set(key, value);
     this.#committed?.set(key, value);
+  }
+
+  /** The value of the column at `index` (mapper column order) as the database has it: a fresh object being loaded. */
+  loadValueAt(index: number, value: unknown): void {
+    this.#values.setAt(index, value);
+    this.#committed?.setAt(index, value);
   }
 
   /** Load (or overwrite) column values from the database. */
@@ -106,6 +118,7 @@ export class InstanceState {
 
   setRelated(key: string, value: unknown): void {
     (this.#related ??= new Map()).set(key, value);
+    this.owner?.relationshipSet();
   }
 
   /** The relationship's value as loaded (a collection copied, so later changes show). */
@@ -126,8 +139,11 @@ export class InstanceState {
   expire(keys?: readonly string[]): void {
     const keep = new Set(this.mapper.primaryKey.map((c) => c.key));
     if (keys === undefined) {
-      for (const key of [...this.#values.keys()]) if (!keep.has(key)) this.#values.delete(key);
-      if (this.#committed !== undefined) for (const key of [...this.#committed.keys()]) if (!keep.has(key)) this.#committed.delete(key);
+      for (const key of this.mapper.columnKeyList) {
+        if (keep.has(key)) continue;
+        this.#values.delete(key);
+        this.#committed?.delete(key);
+      }
       this.#related = undefined;
       this.#relatedCommitted = undefined;
       this.modified = false;
@@ -149,7 +165,7 @@ export class InstanceState {
   }
 
   #unshare(): void {
-    if (this.#committed === undefined) this.#committed = new Map(this.#values);
+    if (this.#committed === undefined) this.#committed = this.#values.copy();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Select } from "../sql/statement/select.js";
 import type { EntitySelect } from "./entity-select.js";
+import type { IdentityKey } from "./identity-key.js";
 import type { InstanceState } from "./instance-state.js";
 import { stateOf, type Mapper } from "./mapper.js";
 import type { OrmContext } from "./orm-context.js";
@@ -40,12 +41,12 @@ export function absorbRow(ctx: OrmContext, mapper: Mapper, values: readonly unkn
   }
   const { object, state } = mapper.newInstance();
   becomePersistent(ctx, state, identity);
-  for (let i = 0; i < columns.length; i++) state.loadValue((columns[i] as (typeof columns)[number]).key, values[indexes[i] as number]);
+  for (let i = 0; i < columns.length; i++) state.loadValueAt(i, values[indexes[i] as number]);
   ctx.identityMap.add(identity, object);
   return object;
 }
 
-export function becomePersistent(ctx: OrmContext, state: InstanceState, identity: string): void {
+export function becomePersistent(ctx: OrmContext, state: InstanceState, identity: IdentityKey): void {
   state.status = "persistent";
   state.owner = ctx.owner;
   state.identityKey = identity;

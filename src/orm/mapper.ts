@@ -4,6 +4,7 @@
  * classes can refer to each other in any order.
  */
 import { ArgumentError } from "../errors.js";
+import { identityKeyFor, type IdentityKey } from "./identity-key.js";
 import type { AnyColumn } from "../sql/schema/column.js";
 import type { AnyTable } from "../sql/schema/table.js";
 import { readRelationship, writeRelationship } from "./attributes.js";
@@ -20,6 +21,9 @@ export class Mapper {
   /** Where each primary key column is in `columns`. */
   readonly primaryKeyPositions: readonly number[];
   readonly columnKeys: ReadonlySet<string>;
+  /** The column keys in column order, and each one's position (ColumnValues' layout). */
+  readonly columnKeyList: readonly string[];
+  readonly columnIndex: ReadonlyMap<string, number>;
   readonly relationshipKeys: ReadonlySet<string>;
   #relationships: ReadonlyMap<string, Relationship> | undefined;
 
@@ -33,6 +37,8 @@ export class Mapper {
     }
     this.primaryKeyPositions = this.primaryKey.map((c) => this.columns.indexOf(c));
     this.columnKeys = new Set(this.columns.map((c) => c.key));
+    this.columnKeyList = this.columns.map((c) => c.key);
+    this.columnIndex = new Map(this.columnKeyList.map((key, i) => [key, i]));
     const specs = declaredRelationships(entity);
     for (const key of Object.keys(specs)) {
       if (this.columnKeys.has(key)) throw new ArgumentError(`Entity ${this.name}: relationship '${key}' has the name of a column.`);
@@ -60,19 +66,13 @@ export class Mapper {
     return rel;
   }
 
-  /** The identity map key for primary key values (in primaryKey order); undefined while any is missing. */
-  identityKey(pk: readonly unknown[]): string | undefined {
-    let parts = "";
-    for (let i = 0; i < pk.length; i++) {
-      const value = pk[i];
-      if (value === undefined || value === null) return undefined;
-      parts += i === 0 ? keyPart(value) : `,${keyPart(value)}`;
-    }
-    return `${this.table.ownerKey}(${parts})`;
+  /** The identity for primary key values (in primaryKey order); undefined while any is missing. */
+  identityKey(pk: readonly unknown[]): IdentityKey | undefined {
+    return identityKeyFor(this.table.ownerKey, pk);
   }
 
   /** The identity key of a state from its current primary key values. */
-  identityKeyOf(state: InstanceState): string | undefined {
+  identityKeyOf(state: InstanceState): IdentityKey | undefined {
     return this.identityKey(this.primaryKey.map((c) => state.values.get(c.key)));
   }
 
@@ -83,13 +83,6 @@ export class Mapper {
     Object.defineProperty(object, STATE, { value: state, enumerable: false });
     return { object, state };
   }
-}
-
-function keyPart(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  return String(value);
 }
 
 const mappers = new WeakMap<object, Mapper>();

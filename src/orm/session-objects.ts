@@ -5,6 +5,7 @@
  * (commit, expunge, close). Holds new, modified and deleted objects strongly, clean ones
  * only through the weak identity map (SPEC S8).
  */
+import type { IdentityKey } from "./identity-key.js";
 import { IdentityMap } from "./identity-map.js";
 import { within, type InstanceState, type LevelRef, type StateOwner } from "./instance-state.js";
 import { ObjectStateError } from "./errors.js";
@@ -21,6 +22,13 @@ export class SessionObjects implements StateOwner {
   readonly #toDelete = new Set<object>();
   /** Deleted by a flush; detached at commit, restored by rollback. */
   readonly #flushedDeletes = new Set<object>();
+  /**
+   * Some object of this session may have a relationship loaded or set, whose collection could
+   * have changed in place (items pushed): only then must a flush walk the identity map for
+   * such changes. Without it every autoflush (before each query, each page of a stream) walked
+   * every object in the session.
+   */
+  #relationshipsLoaded = false;
 
   /** Objects added and not yet flushed. */
   get new(): readonly object[] {
@@ -38,7 +46,11 @@ export class SessionObjects implements StateOwner {
   }
 
   get hasChanges(): boolean {
-    return this.#pending.size > 0 || this.#toDelete.size > 0 || this.identityMap.strongCount > 0 || this.#hasLoadedRelationships();
+    return this.#pending.size > 0 || this.#toDelete.size > 0 || this.identityMap.strongCount > 0 || this.#relationshipsLoaded;
+  }
+
+  relationshipSet(): void {
+    this.#relationshipsLoaded = true;
   }
 
   markModified(state: InstanceState): void {
@@ -103,6 +115,7 @@ export class SessionObjects implements StateOwner {
     this.#toDelete.clear();
     this.#flushedDeletes.clear();
     this.identityMap.clear();
+    this.#relationshipsLoaded = false;
   }
 
   expire(object: object, keys?: readonly string[]): void {
@@ -128,8 +141,9 @@ export class SessionObjects implements StateOwner {
     if (plan === undefined) return;
     for (const state of plan.inserts) {
       const object = plan.objects.get(state) as object;
-      const key = state.mapper.identityKeyOf(state) as string;
+      const key = state.mapper.identityKeyOf(state) as IdentityKey;
       becomePersistent(ctx, state, key);
+      if (state.related.size > 0) this.#relationshipsLoaded = true;
       state.insertedIn = ctx.level;
       this.#pending.delete(object);
       this.identityMap.add(key, object);
@@ -157,6 +171,7 @@ export class SessionObjects implements StateOwner {
       state.insertedIn = state.changedIn = undefined;
       if (expireOnCommit) state.expire();
     }
+    if (expireOnCommit) this.#relationshipsLoaded = false; // expire() unloads every relationship
   }
 
   /**
@@ -170,7 +185,7 @@ export class SessionObjects implements StateOwner {
     this.#pending.clear();
     for (const [object, state] of this.identityMap.objects()) {
       if (!rolledBack(state.insertedIn)) continue;
-      this.identityMap.remove(state.identityKey as string);
+      this.identityMap.remove(state.identityKey as IdentityKey);
       state.identityKey = undefined;
       this.#move(stateOf(object), "transient");
     }
@@ -180,16 +195,17 @@ export class SessionObjects implements StateOwner {
       this.#flushedDeletes.delete(object);
       state.status = "persistent";
       state.deletedIn = undefined;
-      this.identityMap.add(state.identityKey as string, object);
+      this.identityMap.add(state.identityKey as IdentityKey, object);
     }
-    for (const object of this.#toDelete) if (stateOf(object).identityKey !== undefined) this.identityMap.unpin(stateOf(object).identityKey as string);
+    for (const object of this.#toDelete) if (stateOf(object).identityKey !== undefined) this.identityMap.unpin(stateOf(object).identityKey as IdentityKey);
     this.#toDelete.clear();
     for (const [, state] of this.identityMap.objects()) {
       if (level === undefined || state.modified || rolledBack(state.changedIn)) {
         state.expire();
-        this.identityMap.unpin(state.identityKey as string);
+        this.identityMap.unpin(state.identityKey as IdentityKey);
       }
     }
+    if (level === undefined) this.#relationshipsLoaded = false; // everything was expired
   }
 
   #attach(object: object, state: InstanceState): void {
@@ -204,6 +220,7 @@ export class SessionObjects implements StateOwner {
     state.identityKey = key;
     this.identityMap.add(key, object);
     if (state.modified) this.identityMap.pin(key, object);
+    if (state.related.size > 0) this.#relationshipsLoaded = true;
   }
 
   /** The one transition point for leaving the session. */
@@ -212,10 +229,5 @@ export class SessionObjects implements StateOwner {
     state.owner = undefined;
     state.insertedIn = state.changedIn = state.deletedIn = undefined;
     if (to === "transient") state.identityKey = undefined;
-  }
-
-  #hasLoadedRelationships(): boolean {
-    for (const [, state] of this.identityMap.objects()) if (state.related.size > 0) return true;
-    return false;
   }
 }

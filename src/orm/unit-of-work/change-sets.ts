@@ -6,6 +6,7 @@
  * the dependencies between rows are collected for ordering.
  */
 import { ObjectStateError } from "../errors.js";
+import { identityText } from "../identity-key.js";
 import type { InstanceState } from "../instance-state.js";
 import { isEntityInstance, stateOf } from "../mapper.js";
 import type { Relationship } from "../relationships.js";
@@ -125,7 +126,7 @@ function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceSt
   for (const state of states) {
     mapperOfTable.set(state.mapper.table, state.mapper);
     const key = state.mapper.identityKey(state.mapper.primaryKey.map((c) => valuesOf(state).get(c.key)));
-    if (key !== undefined) byIdentity.set(key, state);
+    if (key !== undefined) byIdentity.set(identityText(key), state);
   }
   const out = new Map<InstanceState, Set<InstanceState>>();
   for (const state of states) {
@@ -137,7 +138,8 @@ function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceSt
       // Only keys that reference the primary key identify a row through the identity map.
       const pk = mapper.primaryKey;
       if (pk.length !== fk.referencedColumns.length || !pk.every((c, i) => c === fk.referencedColumns[i])) continue;
-      const target = byIdentity.get(mapper.identityKey(values) ?? "");
+      const key = mapper.identityKey(values);
+      const target = key === undefined ? undefined : byIdentity.get(identityText(key));
       if (target !== undefined && target !== state) deps.add(target);
     }
     out.set(state, deps);
