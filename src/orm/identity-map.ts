@@ -160,11 +160,11 @@ export class IdentityMap {
   /** The young entries become weak ones. */
   #weaken(): void {
     this.#weakening = undefined;
-    const added = this.#young.size;
+    // Sweep first when due: the entries about to come in were held strongly until now.
+    this.#addsUntilSweep -= this.#young.size;
+    if (this.#addsUntilSweep <= 0) this.#sweep();
     this.#young.copyInto(this.#entries, (object) => new WeakRef(object));
     this.#young.clear();
-    this.#addsUntilSweep -= added;
-    if (this.#addsUntilSweep <= 0) this.#sweep();
   }
 
   #sweep(): void {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import {
-  boolean, CircularDependencyError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, StaleDataError, string, type Engine,
+  boolean, CircularDependencyError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
 } from "../../src/index.js";
 import { disposeAll, engineTargets } from "../support/engines.js";
 import { captureSql, makeModel } from "./model.js";
@@ -31,6 +31,12 @@ for (const target of await engineTargets()) {
     }
 
     const p = target.placeholder;
+    /** PostgreSQL and PGlite batch UPDATEs as a join to VALUES; the others as CASE WHEN. */
+    const updatesFromValues = target.name === "postgresql" || target.name === "pglite";
+    const rowsAlias = '"athanor_rows"';
+    /** The VALUES list of a batched UPDATE: casts in the first row only. */
+    const valuesRows = (rows: number, types: readonly string[]): string =>
+      Array.from({ length: rows }, (_, r) => `(${types.map((type, c) => `${p(r * types.length + c + 1)}${r === 0 ? `::${type}` : ""}`).join(", ")})`).join(", ");
     /** "(?, ?), (?, ?)" or "($1, $2), ($3, $4)". */
     const groups = (rows: number, columns: number): string =>
       Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => p(r * columns + c + 1)).join(", ")})`).join(", ");
@@ -191,7 +197,7 @@ for (const target of await engineTargets()) {
       });
     });
 
-    it("batches UPDATEs of rows changing the same column into one CASE statement", async () => {
+    it("batches UPDATEs of rows changing the same column into one statement (VALUES join on PostgreSQL, CASE elsewhere)", async () => {
       await withModel(async (m, engine) => {
         const { t, q } = m;
         const Session = sessionmaker({ bind: engine, expireOnCommit: false });
@@ -203,12 +209,20 @@ for (const target of await engineTargets()) {
         const sql = captureSql(engine);
         await session.commit();
         const id = `${t.users}.${q("id")}`;
-        assert.deepEqual(sql.sql(), [
-          `UPDATE ${t.users} SET ${q("fullname")} = CASE WHEN ${id} = ${p(1)} THEN ${p(2)} WHEN ${id} = ${p(3)} THEN ${p(4)} WHEN ${id} = ${p(5)} THEN ${p(6)} ` +
-            `ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(7)}, ${p(8)}, ${p(9)})`,
-        ]);
         const ids = users.map((u) => u.id);
-        assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids[0], "full 0", ids[1], "full 1", ids[2], "full 2", ...ids]);
+        if (updatesFromValues) {
+          assert.deepEqual(sql.sql(), [
+            `UPDATE ${t.users} SET ${q("fullname")} = ${rowsAlias}.${q("fullname")} FROM (VALUES ${valuesRows(3, ["INTEGER", "VARCHAR(100)"])}) ` +
+              `AS ${rowsAlias}(${q("id")}, ${q("fullname")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
+          ]);
+          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids[0], "full 0", ids[1], "full 1", ids[2], "full 2"]);
+        } else {
+          assert.deepEqual(sql.sql(), [
+            `UPDATE ${t.users} SET ${q("fullname")} = CASE WHEN ${id} = ${p(1)} THEN ${p(2)} WHEN ${id} = ${p(3)} THEN ${p(4)} WHEN ${id} = ${p(5)} THEN ${p(6)} ` +
+              `ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(7)}, ${p(8)}, ${p(9)})`,
+          ]);
+          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids[0], "full 0", ids[1], "full 1", ids[2], "full 2", ...ids]);
+        }
         const reread = await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).where(m.users.c.id.in(ids)).orderBy(m.users.c.id)));
         assert.deepEqual(reread.all().map((r) => r._mapping.fullname), ["full 0", "full 1", "full 2"]);
       });
@@ -232,13 +246,42 @@ for (const target of await engineTargets()) {
         await session.commit();
         const id = `${t.users}.${q("id")}`;
         const when = (n: number) => `WHEN ${id} = ${p(n)} THEN ${p(n + 1)}`;
-        assert.deepEqual(sql.sql(), [
-          `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END WHERE ${id} IN (${p(5)}, ${p(6)})`,
-          `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END, ` +
-            `${q("fullname")} = CASE ${when(5)} ${when(7)} ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(9)}, ${p(10)})`,
-        ]);
+        const set = (column: string) => `${q(column)} = ${rowsAlias}.${q(column)}`;
+        assert.deepEqual(
+          sql.sql(),
+          updatesFromValues
+            ? [
+                `UPDATE ${t.users} SET ${set("name")} FROM (VALUES ${valuesRows(2, ["INTEGER", "VARCHAR(50)"])}) AS ${rowsAlias}(${q("id")}, ${q("name")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
+                `UPDATE ${t.users} SET ${set("name")}, ${set("fullname")} FROM (VALUES ${valuesRows(2, ["INTEGER", "VARCHAR(50)", "VARCHAR(100)"])}) ` +
+                  `AS ${rowsAlias}(${q("id")}, ${q("name")}, ${q("fullname")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
+              ]
+            : [
+                `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END WHERE ${id} IN (${p(5)}, ${p(6)})`,
+                `UPDATE ${t.users} SET ${q("name")} = CASE ${when(1)} ${when(3)} ELSE ${t.users}.${q("name")} END, ` +
+                  `${q("fullname")} = CASE ${when(5)} ${when(7)} ELSE ${t.users}.${q("fullname")} END WHERE ${id} IN (${p(9)}, ${p(10)})`,
+              ],
+        );
         const rows = await engine.begin((conn) => executeStatement(conn, select(m.users.c.name, m.users.c.fullname).orderBy(m.users.c.id)));
         assert.deepEqual(rows.all().map((r) => [r._mapping.name, r._mapping.fullname]), [["A", null], ["B", null], ["C", "Cee"], ["D", "Dee"]]);
+      });
+    });
+
+    it("a SQL expression assigned as a new value goes out as SQL, batched (CASE WHEN on every database)", async () => {
+      await withModel(async (m, engine) => {
+        const { t } = m;
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const users = ["a", "b"].map((name) => new m.User({ name }));
+        session.addAll(users);
+        await session.commit();
+        for (const u of users) u.fullname = sql`LOWER('FROM SQL')` as never;
+        const captured = captureSql(engine);
+        await session.commit();
+        const updates = captured.sql().filter((s) => s.startsWith("UPDATE"));
+        assert.equal(updates.length, 1);
+        assert.ok((updates[0] as string).startsWith(`UPDATE ${t.users} SET`) && (updates[0] as string).includes("CASE WHEN"), String(updates[0]));
+        const reread = await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).orderBy(m.users.c.id)));
+        assert.deepEqual(reread.all().map((r) => r._mapping.fullname), ["from sql", "from sql"]);
       });
     });
 
@@ -288,8 +331,15 @@ for (const target of await engineTargets()) {
         assert.equal(updates.length, 1);
         const qt = (n: string) => (target.name === "mysql" ? `\`${n}\`` : `"${n}"`);
         const tn = qt(flags.name);
-        assert.ok((updates[0] as string).endsWith(`WHERE (${tn}.${qt("k1")}, ${tn}.${qt("k2")}) IN ((${p(37)}, ${p(38)}), (${p(39)}, ${p(40)}), (${p(41)}, ${p(42)}))`), String(updates[0]));
-        assert.ok((updates[0] as string).includes(`CASE WHEN ${tn}.${qt("k1")} = ${p(1)} AND ${tn}.${qt("k2")} = ${p(2)} THEN ${p(3)} WHEN`), String(updates[0]));
+        if (updatesFromValues) {
+          const types = ["INTEGER", "VARCHAR(10)", "BOOLEAN", "JSONB", "TIMESTAMP WITH TIME ZONE", "INTEGER"];
+          const columns = ["k1", "k2", "active", "meta", "seen_at", "rev"].map(qt).join(", ");
+          assert.ok((updates[0] as string).includes(`FROM (VALUES ${valuesRows(3, types)}) AS ${rowsAlias}(${columns})`), String(updates[0]));
+          assert.ok((updates[0] as string).endsWith(`WHERE ${tn}.${qt("k1")} = ${rowsAlias}.${qt("k1")} AND ${tn}.${qt("k2")} = ${rowsAlias}.${qt("k2")}`), String(updates[0]));
+        } else {
+          assert.ok((updates[0] as string).endsWith(`WHERE (${tn}.${qt("k1")}, ${tn}.${qt("k2")}) IN ((${p(37)}, ${p(38)}), (${p(39)}, ${p(40)}), (${p(41)}, ${p(42)}))`), String(updates[0]));
+          assert.ok((updates[0] as string).includes(`CASE WHEN ${tn}.${qt("k1")} = ${p(1)} AND ${tn}.${qt("k2")} = ${p(2)} THEN ${p(3)} WHEN`), String(updates[0]));
+        }
         assert.deepEqual(rows.map((f) => f.rev), [1, 2, 3], "onUpdate evaluated per row and stored on the object");
         await using fresh = Session();
         const loaded = await fresh.scalars(select(Flag).orderBy(flags.c.k1));

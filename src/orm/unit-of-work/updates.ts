@@ -6,7 +6,9 @@
  *   UPDATE t SET a = CASE WHEN t.id = ? THEN ? WHEN t.id = ? THEN ? ELSE t.a END, ...
  *   WHERE t.id IN (?, ?)            -- composite keys: (t.k1, t.k2) IN ((?, ?), (?, ?))
  *
- * (the ELSE gives PostgreSQL the column's type for the bound THEN values). A group of one
+ * (the ELSE gives the column's type to the bound THEN values). On PostgreSQL and PGlite the
+ * batch is a join to its rows instead, linear on the server where CASE is quadratic
+ * (update-from-values.ts); CASE stays for values that are SQL expressions. A group of one
  * row, or a group that changes a primary key column, is updated row by row with the plain
  * `UPDATE t SET a = ? WHERE t.id = ?`. The optimistic check holds per statement: a batch
  * matching fewer rows than it names raises StaleDataError naming the table and the batch's
@@ -17,12 +19,14 @@ import type { AnyTable } from "../../sql/schema/table.js";
 import { caseWhen } from "../../sql/expression/case.js";
 import { and } from "../../sql/expression/operators.js";
 import { Tuple } from "../../sql/expression/tuple.js";
-import type { Expression } from "../../sql/expression/elements.js";
+import { Expression } from "../../sql/expression/elements.js";
+import type { Executable } from "../../sql/executable.js";
 import { defaultValue, valueExpression } from "../../sql/statement/dml-values.js";
 import { update } from "../../sql/statement/update.js";
 import { StaleDataError } from "../errors.js";
 import type { InstanceState } from "../instance-state.js";
 import type { OrmContext } from "../orm-context.js";
+import { updateFromValues, updatesFromValues } from "./update-from-values.js";
 
 type Values = Record<string, unknown>;
 interface Change {
@@ -89,7 +93,27 @@ async function updateOne(ctx: OrmContext, table: AnyTable, { state, values }: Ch
 }
 
 async function updateBatch(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Promise<void> {
+  const result = await ctx.run(batchStatement(ctx, table, columns, batch));
+  if (result.rowCount !== batch.length) {
+    const first = (batch[0] as Change).state;
+    throw new StaleDataError(
+      `UPDATE of ${batch.length} ${first.mapper.name} rows in table '${table.name}' matched ${result.rowCount}: ` +
+        `some were deleted (or their keys changed) by someone else since they were loaded. ` +
+        `The batch was ${batch.slice(0, 10).map((c) => describeKey(c.state)).join(", ")}${batch.length > 10 ? ", ..." : ""}; the row count cannot tell which.`,
+    );
+  }
+}
+
+/** PostgreSQL: UPDATE ... FROM (VALUES ...) (update-from-values.ts); elsewhere, or for SQL expression values, CASE WHEN. */
+function batchStatement(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Executable {
   const keys = table.primaryKey;
+  if (updatesFromValues(ctx.target) && !batch.some(({ values }) => columns.some((c) => values[c.key] instanceof Expression))) {
+    return updateFromValues(
+      table,
+      columns,
+      batch.map(({ state, values }) => ({ key: keys.map((c) => keyValue(state, c)), values: columns.map((c) => values[c.key]) })),
+    );
+  }
   // One bound node per key value, met again in every CASE and the WHERE (each occurrence its own placeholder).
   const keyBinds = batch.map(({ state }) => keys.map((c) => valueExpression(c, keyValue(state, c))));
   const matches = keyBinds.map((binds) => (keys.length === 1 ? (keys[0] as AnyColumn).eq(binds[0] as never) : and(...keys.map((c, i) => c.eq(binds[i] as never)))));
@@ -101,15 +125,7 @@ async function updateBatch(ctx: OrmContext, table: AnyTable, columns: readonly A
     );
   }
   const where = keys.length === 1 ? (keys[0] as AnyColumn).in(keyBinds.map((b) => b[0]) as never) : new Tuple(keys).in(keyBinds.map((b) => new Tuple(b)) as never);
-  const result = await ctx.run(update(table).set(set as never).where(where));
-  if (result.rowCount !== batch.length) {
-    const first = (batch[0] as Change).state;
-    throw new StaleDataError(
-      `UPDATE of ${batch.length} ${first.mapper.name} rows in table '${table.name}' matched ${result.rowCount}: ` +
-        `some were deleted (or their keys changed) by someone else since they were loaded. ` +
-        `The batch was ${batch.slice(0, 10).map((c) => describeKey(c.state)).join(", ")}${batch.length > 10 ? ", ..." : ""}; the row count cannot tell which.`,
-    );
-  }
+  return update(table).set(set as never).where(where);
 }
 
 /** Two values are the same for change detection (Dates by instant, JSON by content). */
