@@ -266,14 +266,16 @@ for (const target of await engineTargets()) {
       });
     });
 
-    it("a SQL expression assigned as a new value goes out as SQL, batched (CASE WHEN on every database)", async () => {
+    it("a SQL expression as a value goes out as SQL: in new rows, and in batched UPDATEs (CASE WHEN on every database)", async () => {
       await withModel(async (m, engine) => {
         const { t } = m;
         const Session = sessionmaker({ bind: engine, expireOnCommit: false });
         await using session = Session();
-        const users = ["a", "b"].map((name) => new m.User({ name }));
+        const users = ["a", "b"].map((name) => new m.User({ name, fullname: sql`LOWER('NEW')` as never }));
         session.addAll(users);
         await session.commit();
+        const inserted = await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).orderBy(m.users.c.id)));
+        assert.deepEqual(inserted.all().map((r) => r._mapping.fullname), ["new", "new"]);
         for (const u of users) u.fullname = sql`LOWER('FROM SQL')` as never;
         const captured = captureSql(engine);
         await session.commit();

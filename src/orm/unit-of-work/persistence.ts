@@ -13,6 +13,8 @@ import { defaultValue } from "../../sql/statement/dml-values.js";
 import { insert } from "../../sql/statement/insert.js";
 import { FlushError } from "../errors.js";
 import type { InstanceState } from "../instance-state.js";
+import type { Executable } from "../../sql/executable.js";
+import { insertsAsValues, insertValueBatches } from "./insert-values.js";
 import type { OrmContext } from "../orm-context.js";
 import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
 import type { Step } from "./commit-order.js";
@@ -87,7 +89,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
     }
   }
   const serverDefaulted = table.columns.filter((c) => !columns.includes(c) && c !== auto && c.spec.serverDefault !== undefined);
-  const rows = states.map((s) => Object.fromEntries(columns.map((c) => [c.key, s.values.get(c.key)])));
+  const rows = (): Record<string, unknown>[] => states.map((s) => Object.fromEntries(columns.map((c) => [c.key, s.values.get(c.key)])));
   const returning = ctx.target.capabilities.returning;
   // Columns left out with no default of any kind are NULL in the new row: known without asking.
   const knownNull = (state: InstanceState): void => {
@@ -98,7 +100,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
   states.forEach(knownNull);
   if (needKey && !returning) {
     // No RETURNING (MySQL): one row per statement, so each lastInsertId is known.
-    for (const [i, row] of rows.entries()) {
+    for (const [i, row] of rows().entries()) {
       const result = await ctx.run(insert(table).values(row as never));
       const id = result.lastInsertId;
       if (id === undefined) throw new FlushError(`The database returned no generated key for the ${first.mapper.name} just inserted.`);
@@ -107,9 +109,16 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
     return;
   }
   const fetch = returning ? [...(needKey ? [auto] : []), ...serverDefaulted] : [];
-  const statement = fetch.length > 0 ? insert(table).values(rows as never).returning(...fetch) : insert(table).values(rows as never);
+  const values = states.map((s) => columns.map((c) => s.values.get(c.key)));
+  let batches: readonly Executable[];
+  if (insertsAsValues(columns, values)) {
+    batches = insertValueBatches(table, columns, values, fetch, ctx.target);
+  } else {
+    const statement = fetch.length > 0 ? insert(table).values(rows() as never).returning(...fetch) : insert(table).values(rows() as never);
+    batches = statement.batches(ctx.target);
+  }
   let offset = 0;
-  for (const batch of statement.batches(ctx.target)) {
+  for (const batch of batches) {
     const result = await ctx.run(batch);
     const batchStates = states.slice(offset, offset + result.rowCount);
     offset += batchStates.length;
