@@ -10,7 +10,7 @@
  * columns' bind processors, RETURNING values through their result processors. Rows whose
  * values include SQL expressions, or with no column at all, take the expression path.
  */
-import { ArgumentError } from "../../errors.js";
+import { processBindValue } from "../../sql/compiler/compile.js";
 import { sqlDialectFor } from "../../sql/compiler/dialect.js";
 import { rowsProcessor } from "../../sql/compiler/result-processing.js";
 import { EXECUTABLE, type CompiledStatement, type CompileTarget, type Executable } from "../../sql/executable.js";
@@ -50,7 +50,7 @@ function insertValues(table: AnyTable, columns: readonly AnyColumn[], rows: read
       for (const row of rows) {
         const placeholders: string[] = [];
         for (let i = 0; i < columns.length; i++) {
-          params.push(bound(row[i], processes[i], columns[i] as AnyColumn));
+          params.push(processBindValue(row[i], processes[i], (columns[i] as AnyColumn).describe()));
           placeholders.push(dialect.placeholder(params.length));
         }
         tuples.push(`(${placeholders.join(", ")})`);
@@ -64,14 +64,4 @@ function insertValues(table: AnyTable, columns: readonly AnyColumn[], rows: read
       return { sql, params, processRows: rowsProcessor(returning.map((c) => c.type.resultProcessor(dialect))) };
     },
   };
-}
-
-function bound(value: unknown, process: ((value: unknown) => unknown) | undefined, column: AnyColumn): unknown {
-  if (value === null || value === undefined || process === undefined) return value ?? null;
-  try {
-    return process(value);
-  } catch (err) {
-    if (err instanceof ArgumentError) throw new ArgumentError(`${column.describe()}: ${err.message}`, { cause: err });
-    throw err;
-  }
 }

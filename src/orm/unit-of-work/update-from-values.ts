@@ -13,7 +13,7 @@
  * columns resolve like UNION). Built as SQL text: a statement this size, different per batch
  * size, gains nothing from the expression tree or the statement cache.
  */
-import { ArgumentError } from "../../errors.js";
+import { processBindValue } from "../../sql/compiler/compile.js";
 import { EXECUTABLE, type CompiledStatement, type CompileTarget, type Executable } from "../../sql/executable.js";
 import { sqlDialectFor } from "../../sql/compiler/dialect.js";
 import type { AnyColumn } from "../../sql/schema/column.js";
@@ -48,7 +48,7 @@ export function updateFromValues(table: AnyTable, columns: readonly AnyColumn[],
         const placeholders: string[] = [];
         const values = [...row.key, ...row.values];
         for (let i = 0; i < all.length; i++) {
-          params.push(bound(values[i], processes[i], all[i] as AnyColumn));
+          params.push(processBindValue(values[i], processes[i], (all[i] as AnyColumn).describe()));
           const placeholder = dialect.placeholder(params.length);
           placeholders.push(tuples.length === 0 ? `${placeholder}::${(all[i] as AnyColumn).type.ddl(dialect)}` : placeholder);
         }
@@ -63,15 +63,6 @@ export function updateFromValues(table: AnyTable, columns: readonly AnyColumn[],
   };
 }
 
-function bound(value: unknown, process: ((value: unknown) => unknown) | undefined, column: AnyColumn): unknown {
-  if (value === null || value === undefined || process === undefined) return value ?? null;
-  try {
-    return process(value);
-  } catch (err) {
-    if (err instanceof ArgumentError) throw new ArgumentError(`${column.describe()}: ${err.message}`, { cause: err });
-    throw err;
-  }
-}
 
 function qualified(table: AnyTable, q: (name: string) => string): string {
   return table.schema === undefined ? q(table.name) : `${q(table.schema)}.${q(table.name)}`;

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from "../../errors.js";
 import type { CompiledStatement, CompileTarget } from "../executable.js";
-import type { SqlType } from "../schema/types.js";
+import type { Processor, SqlType } from "../schema/types.js";
 import { CacheKey } from "./cache-key.js";
 import { CompileContext, type Slot } from "./context.js";
 import { sqlDialectFor, type SqlDialect } from "./dialect.js";
@@ -81,21 +81,22 @@ function compileTemplate(root: StatementRoot, dialect: SqlDialect, key: CacheKey
   });
 }
 
+/** A value as the driver takes it: null for null/undefined, else through the type's bind processor; `label` names it in errors. */
+export function processBindValue(value: unknown, process: Processor | undefined, label: string): unknown {
+  if (value === null || value === undefined || process === undefined) return value ?? null;
+  try {
+    return process(value);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new ArgumentError(`${label}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 function bindValues(slots: readonly Slot[], values: readonly unknown[], params: Readonly<Record<string, unknown>> | undefined): unknown[] {
   const out = new Array<unknown>(slots.length);
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i] as Slot;
-    const value = slot.kind === "value" ? values[slot.index] : paramValue(slot.name, params, slots);
-    if (value === null || value === undefined || slot.process === undefined) {
-      out[i] = value ?? null;
-      continue;
-    }
-    try {
-      out[i] = slot.process(value);
-    } catch (err) {
-      if (err instanceof ArgumentError) throw new ArgumentError(`${slot.label}: ${err.message}`, { cause: err });
-      throw err;
-    }
+    out[i] = processBindValue(slot.kind === "value" ? values[slot.index] : paramValue(slot.name, params, slots), slot.process, slot.label);
   }
   return out;
 }
