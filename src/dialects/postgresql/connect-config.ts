@@ -14,6 +14,7 @@ import {
   singleQueryOption,
 } from "../shared/query-options.js";
 import { readTlsFile } from "../shared/tls-files.js";
+import { DEFAULT_PREPARE_THRESHOLD } from "./prepared-statements.js";
 
 export const PG_URL_QUERY_OPTIONS: readonly string[] = Object.freeze([
   "sslmode",
@@ -25,6 +26,8 @@ export const PG_URL_QUERY_OPTIONS: readonly string[] = Object.freeze([
   "connect_timeout",
   "statement_timeout",
   "host",
+  // Not libpq's: psycopg 3's connection setting of that name (prepared-statements.ts).
+  "prepare_threshold",
 ]);
 
 /**
@@ -64,6 +67,8 @@ export interface PgClientConfig {
 /** Checked URL settings; `build()` reads the certificate files and returns the pg config. */
 export interface PgConnectPlan {
   readonly sslmode: PgSslMode | undefined;
+  /** Runs of a statement on a connection before it is prepared; null: never (prepare_threshold=none). */
+  readonly prepareThreshold: number | null;
   build(): Promise<PgClientConfig>;
 }
 
@@ -114,6 +119,7 @@ export function planPgConnect(url: DatabaseUrl, options: ConnectOptions): PgConn
 
   return {
     sslmode,
+    prepareThreshold: prepareThresholdOption(url),
     async build(): Promise<PgClientConfig> {
       const config: PgClientConfig = { ...base };
       if (sslmode !== undefined) config.ssl = await tlsOptions(sslmode, files);
@@ -155,4 +161,19 @@ async function tlsOptions(
 
 function assign<K extends keyof PgClientConfig>(config: PgClientConfig, key: K, value: PgClientConfig[K] | undefined): void {
   if (value !== undefined) config[key] = value;
+}
+
+/**
+ * `prepare_threshold=N`: a statement with parameters is prepared on a connection after N runs
+ * there (psycopg 3's setting and default, 5); `none` never prepares (PgBouncer in transaction
+ * pooling mode before 1.21 loses prepared statements between transactions).
+ */
+function prepareThresholdOption(url: DatabaseUrl): number | null {
+  const text = singleQueryOption(url, "prepare_threshold");
+  if (text === undefined) return DEFAULT_PREPARE_THRESHOLD;
+  if (text === "none") return null;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new ArgumentError(`URL query option 'prepare_threshold' must be a whole number of runs (0 or more), or 'none' to never prepare; got '${text}'.`);
+  }
+  return Number(text);
 }

@@ -76,7 +76,7 @@ export class PostgresqlDialect implements Dialect<PgClient> {
 
   createConnector(url: DatabaseUrl, options: ConnectOptions): () => Promise<PgClient> {
     const plan = planPgConnect(url, options);
-    return async () => openPgClient(await plan.build());
+    return async () => openPgClient(await plan.build(), plan.prepareThreshold);
   }
 
   execute(conn: PgClient, sql: string, params: readonly unknown[]): Promise<DriverResult> {

@@ -6,6 +6,7 @@ import { loadDriver } from "../shared/load-driver.js";
 import type { PgClientConfig } from "./connect-config.js";
 import { attachPgErrorGuard, type PgClientLike } from "./pg-pool-dialect.js";
 import { PgStatement, type PgPrepareValue, type PgStatementResult } from "./pg-statement.js";
+import { DEFAULT_PREPARE_THRESHOLD, PreparedStatements } from "./prepared-statements.js";
 
 /** The part of `pg.Client` the dialect uses. */
 export interface PgClient extends PgClientLike {
@@ -49,24 +50,55 @@ async function loadPg(): Promise<PgDriver> {
  * server ends the session later must never emit an 'error' nobody listens to (that kills
  * the process; pg-pool-dialect.ts).
  */
-export async function openPgClient(config: PgClientConfig): Promise<PgClient> {
+export async function openPgClient(config: PgClientConfig, prepareThreshold: number | null): Promise<PgClient> {
   const { Client } = await loadPg();
   const client = new Client(config);
+  preparedByClient.set(client, new PreparedStatements(prepareThreshold));
   attachPgErrorGuard(client);
   await client.connect();
   return client;
 }
 
+/** Each client's prepared statements (a client from the engine's `creator` gets the default threshold). */
+const preparedByClient = new WeakMap<PgClient, PreparedStatements>();
+
+function preparedOf(client: PgClient): PreparedStatements {
+  let prepared = preparedByClient.get(client);
+  if (prepared === undefined) {
+    prepared = new PreparedStatements(DEFAULT_PREPARE_THRESHOLD);
+    preparedByClient.set(client, prepared);
+  }
+  return prepared;
+}
+
 /**
  * Run one statement (after `prefix`, in the same round trip, when given) and resolve with the
- * last statement's rows as arrays (pg-statement.ts says why not a query config).
+ * last statement's rows as arrays (pg-statement.ts says why not a query config). A statement
+ * with parameters run often on this client goes as a prepared statement (prepared-statements.ts).
  */
 export function runPgStatement(client: PgClient, sql: string, params: readonly unknown[], prefix?: string): Promise<PgStatementResult> {
   // A client from the engine's `creator` can come before the engine ever loaded pg itself.
   if (loaded === undefined) return loadPg().then(() => runPgStatement(client, sql, params, prefix));
-  const statement = new PgStatement(sql, params, prefix, client, loaded.prepareValue);
+  const cache = params.length > 0 ? preparedOf(client) : undefined;
+  const use = cache?.use(sql);
+  const statement = new PgStatement(sql, params, prefix, client, loaded.prepareValue, use, cache === undefined ? undefined : () => cache.takeClosing());
   return new Promise((resolve, reject) => {
-    statement.callback = (err, result) => (err == null ? resolve(result!) : reject(err));
+    statement.callback = (err, result) => {
+      // What the caller dropped with DEALLOCATE / DISCARD is prepared again when next due (psycopg 3 does the same).
+      if (statement.droppedPrepared) preparedOf(client).forgetAll();
+      if (err == null) {
+        if (use?.parse === true) cache?.parsed(sql, use.name);
+        resolve(result!);
+        return;
+      }
+      if (use !== undefined) cache?.failed(sql, use.name, use.parse, sqlstateOf(err));
+      reject(err);
+    };
     client.query(statement);
   });
+}
+
+function sqlstateOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
 }

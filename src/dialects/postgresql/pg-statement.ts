@@ -38,8 +38,9 @@ interface CommandCompleteMessage {
 export interface PgWire {
   readonly stream: { cork?(): void; uncork?(): void };
   query(text: string): void;
-  parse(message: { text: string }): void;
-  bind(message: { values: readonly (string | Buffer | null)[] }): void;
+  parse(message: { text: string; name?: string }): void;
+  bind(message: { values: readonly (string | Buffer | null)[]; statement?: string }): void;
+  close(message: { type: "S"; name: string }): void;
   describe(message: { type: "P"; name: string }): void;
   execute(message: { portal: string }): void;
   sync(): void;
@@ -64,6 +65,8 @@ type Callback = (err: unknown, result?: PgStatementResult) => void;
 
 /** "INSERT 0 5", "UPDATE 3", "SELECT 1", "BEGIN": the count is the last number (pg lib/result.js). */
 const COMMAND_TAG = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/;
+/** Command tags of statements that drop prepared statements (DEALLOCATE [ALL], DISCARD ALL / PLANS). */
+const DROPS_PREPARED = /^(DEALLOCATE|DISCARD)\b/;
 
 export class PgStatement {
   /** Set before submitting; pg may wrap it (query_timeout), so it is always called through the property. */
@@ -76,6 +79,8 @@ export class PgStatement {
   #completed = false;
   #parseError: unknown = undefined;
   #settled = false;
+  /** A DEALLOCATE or DISCARD ran: the session's prepared statements may be gone. */
+  droppedPrepared = false;
 
   constructor(
     private readonly text: string,
@@ -83,6 +88,10 @@ export class PgStatement {
     private readonly prefix: string | undefined,
     private readonly types: PgTypeParsers,
     private readonly prepareValue: PgPrepareValue,
+    /** Run as this named prepared statement (prepared-statements.ts), Parse first if `parse`. */
+    private readonly prepared?: { readonly name: string; readonly parse: boolean },
+    /** Prepared statements to Close first (in the same write). */
+    private readonly closing?: () => readonly string[],
   ) {}
 
   /** Called by the client when it is this statement's turn; an Error returned is reported by pg. */
@@ -103,13 +112,20 @@ export class PgStatement {
     // One write for every message (pg's own Query corks for the same reason).
     connection.stream.cork?.();
     try {
+      for (const name of this.closing?.() ?? []) connection.close({ type: "S", name });
       if (this.prefix !== undefined) {
         connection.parse({ text: this.prefix });
         connection.bind({ values: [] });
         connection.execute({ portal: "" });
       }
-      connection.parse({ text: this.text });
-      connection.bind({ values });
+      const prepared = this.prepared;
+      if (prepared === undefined) {
+        connection.parse({ text: this.text });
+        connection.bind({ values });
+      } else {
+        if (prepared.parse) connection.parse({ text: this.text, name: prepared.name });
+        connection.bind({ values, statement: prepared.name });
+      }
       connection.describe({ type: "P", name: "" });
       connection.execute({ portal: "" });
       connection.sync();
@@ -145,6 +161,7 @@ export class PgStatement {
 
   handleCommandComplete(message: CommandCompleteMessage): void {
     this.#startIfCompleted();
+    if (DROPS_PREPARED.test(message.text)) this.droppedPrepared = true;
     const match = COMMAND_TAG.exec(message.text);
     const count = match?.[3] ?? match?.[2];
     this.#rowCount = count === undefined ? -1 : Number(count);

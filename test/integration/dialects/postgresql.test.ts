@@ -211,6 +211,74 @@ describe("PostgreSQL dialect (pg) against the real server", () => {
     }
   });
 
+  describe("prepared statements (prepare_threshold)", () => {
+    const PREPARED = "SELECT name, statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements WHERE name LIKE 'athanor_s%' ORDER BY name";
+
+    it("a statement run past the threshold is prepared once, then run by name", async (t) => {
+      if (!(await skipUnlessReachable(t))) return;
+      const c = await connect({ prepare_threshold: "2" });
+      try {
+        const sql = "SELECT $1::int + 1 AS n";
+        for (let i = 1; i <= 5; i++) assert.deepEqual((await dialect.execute(c, sql, [i])).rows, [[i + 1]]);
+        const prepared = await dialect.execute(c, PREPARED, []);
+        assert.equal(prepared.rows.length, 1, "one named statement for the one text");
+        assert.equal(prepared.rows[0]?.[1], sql);
+        assert.equal(Number(prepared.rows[0]?.[2]), 3, "runs 3, 4 and 5 went through it");
+        assert.equal((await dialect.executeAfter(c, "BEGIN", sql, [41])).rows[0]?.[0], 42, "with a BEGIN in front too");
+        await dialect.rollback(c);
+      } finally {
+        await dialect.close(c);
+      }
+    });
+
+    it("prepare_threshold=none never prepares; a malformed value is refused before connecting", async (t) => {
+      if (!(await skipUnlessReachable(t))) return;
+      const c = await connect({ prepare_threshold: "none" });
+      try {
+        for (let i = 0; i < 8; i++) await dialect.execute(c, "SELECT $1::int", [i]);
+        assert.deepEqual((await dialect.execute(c, PREPARED, [])).rows, []);
+      } finally {
+        await dialect.close(c);
+      }
+      assert.throws(() => dialect.createConnector(serverUrl({ prepare_threshold: "often" }), OPTIONS), (e: unknown) => e instanceof ArgumentError && /prepare_threshold.*'none'/.test(e.message));
+    });
+
+    it("survives DEALLOCATE ALL, and a table whose columns changed fails once, then is prepared again", async (t) => {
+      if (!(await skipUnlessReachable(t))) return;
+      const c = await connect({ prepare_threshold: "0" });
+      const table = `${TABLE}_prep`;
+      try {
+        await dialect.execute(c, `CREATE TABLE ${table} (id int PRIMARY KEY)`, []);
+        await dialect.execute(c, `INSERT INTO ${table} VALUES ($1)`, [1]);
+        const select = `SELECT * FROM ${table} WHERE id = $1`;
+        assert.deepEqual((await dialect.execute(c, select, [1])).rows, [[1]]);
+        await dialect.execute(c, "DEALLOCATE ALL", []);
+        assert.deepEqual((await dialect.execute(c, select, [1])).rows, [[1]], "prepared again, under a new name");
+        await dialect.execute(c, `ALTER TABLE ${table} ADD COLUMN extra int`, []);
+        const err = await failure(dialect.execute(c, select, [1]));
+        assert.equal((err as { code?: string }).code, "0A000", "cached plan must not change result type (as with psycopg 3)");
+        assert.deepEqual((await dialect.execute(c, select, [1])).rows, [[1, null]], "the next run sees the new column");
+      } finally {
+        await dialect.execute(c, `DROP TABLE IF EXISTS ${table}`, []);
+        await dialect.close(c);
+      }
+    });
+
+    it("keeps at most 100 per connection: the least recently used is closed on the server", async (t) => {
+      if (!(await skipUnlessReachable(t))) return;
+      const c = await connect({ prepare_threshold: "0" });
+      try {
+        for (let i = 0; i <= 100; i++) await dialect.execute(c, `SELECT $1::int + ${i}`, [i]);
+        await dialect.execute(c, "SELECT $1::int", [0]); // carries the Close of the evicted ones
+        const prepared = (await dialect.execute(c, PREPARED, [])).rows.map((r) => r[1]);
+        assert.equal(prepared.length, 100);
+        assert.ok(!prepared.includes("SELECT $1::int + 0") && !prepared.includes("SELECT $1::int + 1"), "the two least recently used are gone");
+      } finally {
+        await dialect.close(c);
+      }
+    });
+  });
+
   it("binds injection strings as data, never as SQL", async (t) => {
     if (!(await skipUnlessReachable(t))) return;
     const nasty = [
