@@ -29,11 +29,6 @@ export function identityKeyFor(owner: string, pk: readonly unknown[]): IdentityK
   return { owner, token: text };
 }
 
-/** A text of the identity, for maps keyed by strings (and messages). */
-export function identityText(key: IdentityKey): string {
-  return `${key.owner}(${typeof key.token === "string" ? JSON.stringify(key.token) : String(key.token)})`;
-}
-
 function singleToken(value: unknown): IdentityToken {
   switch (typeof value) {
     case "number":
@@ -53,4 +48,63 @@ function keyText(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
   if (value instanceof Date) return value.toISOString();
   return String(value);
+}
+
+/** A map keyed by identity: per table, then per primary key value (no text built per key). */
+export class KeyedMap<V> {
+  readonly #tables = new Map<string, Map<IdentityToken, V>>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(key: IdentityKey): V | undefined {
+    return this.#tables.get(key.owner)?.get(key.token);
+  }
+
+  has(key: IdentityKey): boolean {
+    return this.#tables.get(key.owner)?.has(key.token) === true;
+  }
+
+  set(key: IdentityKey, value: V): void {
+    let table = this.#tables.get(key.owner);
+    if (table === undefined) {
+      table = new Map();
+      this.#tables.set(key.owner, table);
+    }
+    const before = table.size;
+    table.set(key.token, value);
+    this.#size += table.size - before;
+  }
+
+  delete(key: IdentityKey): void {
+    const table = this.#tables.get(key.owner);
+    if (table !== undefined && table.delete(key.token)) this.#size--;
+  }
+
+  /** Delete the entries `keep` refuses. */
+  retain(keep: (value: V) => boolean): void {
+    for (const table of this.#tables.values()) {
+      for (const [token, value] of table) {
+        if (keep(value)) continue;
+        table.delete(token);
+        this.#size--;
+      }
+    }
+  }
+
+  *values(): IterableIterator<V> {
+    for (const table of this.#tables.values()) yield* table.values();
+  }
+
+  /** Each entry to `into`, under the same key. */
+  copyInto<W>(into: KeyedMap<W>, convert: (value: V) => W): void {
+    for (const [owner, table] of this.#tables) for (const [token, value] of table) into.set({ owner, token }, convert(value));
+  }
+
+  clear(): void {
+    this.#tables.clear();
+    this.#size = 0;
+  }
 }

@@ -17,69 +17,10 @@
  * as many additions as it had live entries after the last sweep (at least SWEEP_MIN):
  * amortised O(1) per addition, and dead entries never outnumber twice the live ones.
  */
-import type { IdentityKey, IdentityToken } from "./identity-key.js";
+import { KeyedMap, type IdentityKey } from "./identity-key.js";
 import { STATE, type InstanceState } from "./instance-state.js";
 
 const SWEEP_MIN = 1024;
-
-/** Per table, per primary key value. */
-class KeyedMap<V> {
-  readonly #tables = new Map<string, Map<IdentityToken, V>>();
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
-  }
-
-  get(key: IdentityKey): V | undefined {
-    return this.#tables.get(key.owner)?.get(key.token);
-  }
-
-  has(key: IdentityKey): boolean {
-    return this.#tables.get(key.owner)?.has(key.token) === true;
-  }
-
-  set(key: IdentityKey, value: V): void {
-    let table = this.#tables.get(key.owner);
-    if (table === undefined) {
-      table = new Map();
-      this.#tables.set(key.owner, table);
-    }
-    const before = table.size;
-    table.set(key.token, value);
-    this.#size += table.size - before;
-  }
-
-  delete(key: IdentityKey): void {
-    const table = this.#tables.get(key.owner);
-    if (table !== undefined && table.delete(key.token)) this.#size--;
-  }
-
-  /** Delete the entries `keep` refuses. */
-  retain(keep: (value: V) => boolean): void {
-    for (const table of this.#tables.values()) {
-      for (const [token, value] of table) {
-        if (keep(value)) continue;
-        table.delete(token);
-        this.#size--;
-      }
-    }
-  }
-
-  *values(): IterableIterator<V> {
-    for (const table of this.#tables.values()) yield* table.values();
-  }
-
-  /** Each entry to `into`, under the same key. */
-  copyInto<W>(into: KeyedMap<W>, convert: (value: V) => W): void {
-    for (const [owner, table] of this.#tables) for (const [token, value] of table) into.set({ owner, token }, convert(value));
-  }
-
-  clear(): void {
-    this.#tables.clear();
-    this.#size = 0;
-  }
-}
 
 export class IdentityMap {
   /** Added since the last weakening: held strongly until then (see above). */

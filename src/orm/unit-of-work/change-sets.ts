@@ -6,7 +6,7 @@
  * the dependencies between rows are collected for ordering.
  */
 import { ObjectStateError } from "../errors.js";
-import { identityText } from "../identity-key.js";
+import { KeyedMap } from "../identity-key.js";
 import type { InstanceState } from "../instance-state.js";
 import { isEntityInstance, stateOf } from "../mapper.js";
 import type { Relationship } from "../relationships.js";
@@ -121,12 +121,12 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
 
 /** Row → rows (in the same set) its foreign key values point to. */
 function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceState) => ReadonlyMap<string, unknown>): Map<InstanceState, Set<InstanceState>> {
-  const byIdentity = new Map<string, InstanceState>();
+  const byIdentity = new KeyedMap<InstanceState>();
   const mapperOfTable = new Map<unknown, InstanceState["mapper"]>();
   for (const state of states) {
     mapperOfTable.set(state.mapper.table, state.mapper);
     const key = state.mapper.identityKey(state.mapper.primaryKey.map((c) => valuesOf(state).get(c.key)));
-    if (key !== undefined) byIdentity.set(identityText(key), state);
+    if (key !== undefined) byIdentity.set(key, state);
   }
   const out = new Map<InstanceState, Set<InstanceState>>();
   for (const state of states) {
@@ -139,7 +139,7 @@ function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceSt
       const pk = mapper.primaryKey;
       if (pk.length !== fk.referencedColumns.length || !pk.every((c, i) => c === fk.referencedColumns[i])) continue;
       const key = mapper.identityKey(values);
-      const target = key === undefined ? undefined : byIdentity.get(identityText(key));
+      const target = key === undefined ? undefined : byIdentity.get(key);
       if (target !== undefined && target !== state) deps.add(target);
     }
     out.set(state, deps);

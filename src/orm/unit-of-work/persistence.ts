@@ -31,11 +31,14 @@ export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Pr
   for (const state of pending) fillClientDefaults(step.table, state);
   // Rows giving the same columns share a statement (a multi-row VALUES needs the same columns).
   let group: InstanceState[] = [];
+  let groupSignature = "";
   for (const state of pending) {
-    if (group.length > 0 && signature(step.table, state) !== signature(step.table, group[0] as InstanceState)) {
+    const rowSignature = signature(step.table, state);
+    if (group.length > 0 && rowSignature !== groupSignature) {
       await insertRows(ctx, step.table, group);
       group = [];
     }
+    if (group.length === 0) groupSignature = rowSignature;
     group.push(state);
   }
   if (group.length > 0) await insertRows(ctx, step.table, group);
