@@ -241,3 +241,13 @@ export const DBAPI_ERROR_CLASSES: Record<DBAPIErrorKind, new (message: string, d
   ProgrammingError,
   NotSupportedError,
 };
+
+/**
+ * A value for an error message about bad input, that never throws: String() of an object
+ * whose own toString is not a function does. Strings quoted, other objects by their type.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value == null) return String(value);
+  return typeof value;
+}

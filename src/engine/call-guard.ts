@@ -2,7 +2,7 @@
  * SPEC B1: the per-call options `{ signal, timeoutMs }` of execute() and stream(), and the
  * guard that merges them into one AbortSignal for the call.
  */
-import { ArgumentError, type CancelCause } from "../errors.js";
+import { ArgumentError, describeValue, type CancelCause } from "../errors.js";
 
 /** Options of conn.execute() / session.execute(). */
 export interface ExecuteOptions {
@@ -52,7 +52,7 @@ export function callLimits(options: unknown, kind: "execute" | "stream", engineT
 /** A time limit: a number of ms > 0, or Infinity for none. */
 export function checkTimeoutMs(name: string, value: unknown): number {
   if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
-    throw new ArgumentError(`${name} must be a number of milliseconds > 0 (Infinity: no limit); got ${String(value)}.`);
+    throw new ArgumentError(`${name} must be a number of milliseconds > 0 (Infinity: no limit); got ${describeValue(value)}.`);
   }
   return value;
 }

@@ -302,7 +302,11 @@ export class Connection<C = unknown> implements TransactionHost {
       this.#closed = true;
       this.#proxy = null;
       this.#lostTransaction = undefined;
-      return proxy.close({ transactionWasReset: !this.#dirty });
+      try {
+        return proxy.close({ transactionWasReset: !this.#dirty });
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     return this.#closeSlow();
   }
@@ -412,7 +416,7 @@ export class Connection<C = unknown> implements TransactionHost {
       const begin = this.engine.dialect.beginSql();
       const echoAs = explicit ? begin : "BEGIN (implicit)";
       if (this.engine.dialect.executeAfter !== undefined) {
-        await this.#echoed(echoAs, undefined);
+        this.#echoed(echoAs, undefined);
         this.#pendingBegin = begin;
       } else {
         try {
@@ -450,40 +454,49 @@ export class Connection<C = unknown> implements TransactionHost {
     return dialect.executeAfter(dbapi, begin, sql, values);
   }
 
-  async #endRoot(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
-    if (this.#root !== tx) return; // already ended by the connection (commit() vs tx.commit())
+  /** Not async on the common paths: a commit or rollback that sends nothing makes no promise of its own. */
+  #endRoot(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    if (this.#root !== tx) return RESOLVED; // already ended by the connection (commit() vs tx.commit())
     if (this.#lostTransaction !== undefined) {
       if (how === "commit") this.#assertNoLostTransaction();
       // E8: the transaction died with its connection; rolling back only clears the state.
       this.#lostTransaction = undefined;
       this.#finishRoot(tx, "rolledBack");
-      return;
+      return RESOLVED;
     }
     const proxy = this.#proxy;
     if (proxy === null) {
       this.#finishRoot(tx, how === "commit" ? "committed" : "rolledBack");
-      return;
+      return RESOLVED;
     }
-    await this.#endRootOn(proxy, tx, how);
+    return this.#endRootOn(proxy, tx, how);
   }
 
-  async #endRootOn(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+  #endRootOn(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    if (this.#pendingBegin === undefined && !this.#autocommit) return this.#endRootOnServer(proxy, tx, how);
     if (this.#pendingBegin !== undefined) {
       // Nothing of this transaction reached the server: nothing to end there.
       this.#pendingBegin = undefined;
-      await this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
-    } else if (!this.#autocommit) {
-      try {
-        await this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
-        await (how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection));
-      } catch (err) {
-        if (how === "rollback") this.#finishRoot(tx, "rolledBack");
-        throw await this.#failed(err, how.toUpperCase(), undefined);
-      }
+      this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
     }
+    return this.#rootEnded(tx, how);
+  }
+
+  async #endRootOnServer(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    try {
+      this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
+      await (how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection));
+    } catch (err) {
+      if (how === "rollback") this.#finishRoot(tx, "rolledBack");
+      throw await this.#failed(err, how.toUpperCase(), undefined);
+    }
+    await this.#rootEnded(tx, how);
+  }
+
+  #rootEnded(tx: Transaction, how: "commit" | "rollback"): Promise<void> {
     this.#finishRoot(tx, how === "commit" ? "committed" : "rolledBack");
     if (!this.#autocommit) this.#dirty = false;
-    if (this.engine.events.has(how)) await this.engine.events.emitReported(this.engine.logger, how, this as Connection);
+    return this.engine.events.has(how) ? this.engine.events.emitReported(this.engine.logger, how, this as Connection) : RESOLVED;
   }
 
   #finishRoot(tx: Transaction, state: "committed" | "rolledBack"): void {
@@ -560,7 +573,7 @@ export class Connection<C = unknown> implements TransactionHost {
   /** BEGIN, SAVEPOINT and the like: through the funnel, without beforeExecute; `echoAs` null: not echoed. */
   async #runControl(sql: string, echoAs?: string | null, guard?: CallGuard): Promise<void> {
     const proxy = this.#proxy ?? (await this.#ensureProxy(guard));
-    if (echoAs !== null) await this.#echoed(echoAs ?? sql, undefined);
+    if (echoAs !== null) this.#echoed(echoAs ?? sql, undefined);
     this.#dirty = true;
     try {
       const dbapi = proxy.dbapiConnection;
@@ -620,11 +633,12 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   async #beforeExecute(sql: string, values: readonly unknown[]): Promise<void> {
-    await this.#echoed(sql, values);
+    this.#echoed(sql, values);
     if (this.engine.events.has("beforeExecute")) await this.engine.events.emitAwaited("beforeExecute", this as Connection, sql, values);
   }
 
-  async #echoed(sql: string, values: readonly unknown[] | undefined): Promise<void> {
+  /** Synchronous (the logger is): no promise per statement when echo is off. */
+  #echoed(sql: string, values: readonly unknown[] | undefined): void {
     if (!this.engine.echo) return;
     const logger = this.engine.logger;
     logInfo(logger, `athanor.engine ${sql}`);

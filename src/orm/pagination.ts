@@ -5,7 +5,7 @@
  * than a server-side cursor works the same on every database and keeps no cursor open
  * between batches; with clean objects held weakly the heap stays flat.
  */
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, describeValue } from "../errors.js";
 import { Column, type AnyColumn } from "../sql/schema/column.js";
 import { OrderByItem, type Expression } from "../sql/expression/elements.js";
 import { and, or } from "../sql/expression/operators.js";
@@ -50,7 +50,7 @@ export interface StreamEntitiesOptions {
 }
 
 function checkPositive(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw new ArgumentError(`${what} must be a positive integer; got ${String(value)}.`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new ArgumentError(`${what} must be a positive integer; got ${describeValue(value)}.`);
 }
 
 export async function paginate<E extends object>(ctx: OrmContext, statement: EntitySelect<E>, options: PageOptions): Promise<Page<E>> {

@@ -228,8 +228,8 @@ export class Session implements SessionTransactionHost {
   }
 
   /** Begin the outermost transaction explicitly; an error if one is open. */
-  async begin(): Promise<SessionTransaction> {
-    return this.#exclusive("begin", async () => {
+  begin(): Promise<SessionTransaction> {
+    return this.#exclusive("begin", () => {
       if (this.#root !== null) {
         throw new InvalidRequestError(
           "A transaction is already begun on this Session (explicitly, or by its first statement). " +
@@ -255,24 +255,32 @@ export class Session implements SessionTransactionHost {
 
   /** Commit the outermost transaction (savepoints inside it are released) and give the connection back. */
   commit(): Promise<void> {
-    return this.#exclusive("commit", async () => {
+    return this.#exclusive("commit", () => {
       if (this.#root !== null) this.#assertNoFailure("commit");
-      if (this.#objects.hasChanges) await this.#flushNow();
-      const root = this.#root;
-      if (root === null) {
-        this.#objects.afterCommit(this.expireOnCommit);
-        return;
-      }
-      try {
-        await root.connection.commit();
-      } catch (err) {
-        this.#deactivate(root, err);
-        throw err;
-      }
-      this.#closeLevels(root, "committed");
-      await this.#release();
-      this.#objects.afterCommit(this.expireOnCommit);
+      return this.#objects.hasChanges ? this.#flushNow().then(() => this.#commitRoot()) : this.#commitRoot();
     });
+  }
+
+  /** COMMIT, then give the connection back. Promise chains, not an async function: see #exclusive. */
+  #commitRoot(): Promise<void> {
+    const root = this.#root;
+    if (root === null) {
+      this.#objects.afterCommit(this.expireOnCommit);
+      return RESOLVED;
+    }
+    return root.connection
+      .commit()
+      .then(
+        () => {
+          this.#closeLevels(root, "committed");
+          return this.#release();
+        },
+        (err: unknown) => {
+          this.#deactivate(root, err);
+          throw err;
+        },
+      )
+      .then(() => this.#objects.afterCommit(this.expireOnCommit));
   }
 
   /** Roll back the outermost transaction, whatever state it is in, and give the connection back. */
@@ -382,19 +390,22 @@ export class Session implements SessionTransactionHost {
     }
   }
 
-  async #beginRoot(explicit: boolean): Promise<SessionTransaction> {
-    const conn = await this.bind.connect();
-    try {
-      const dbTransaction = await conn.begin();
-      const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
-      this.#root = root;
-      this.#current = root;
-      this.#hold = holdConnection(this.bind, this.bind.pool.recordsCheckoutStacks);
-      return root;
-    } catch (err) {
-      await conn.close();
-      throw err;
-    }
+  #beginRoot(explicit: boolean): Promise<SessionTransaction> {
+    return this.bind.connect().then((conn) =>
+      conn.begin().then(
+        (dbTransaction) => {
+          const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
+          this.#root = root;
+          this.#current = root;
+          this.#hold = holdConnection(this.bind, this.bind.pool.recordsCheckoutStacks);
+          return root;
+        },
+        (err: unknown) =>
+          conn.close().then(() => {
+            throw err;
+          }),
+      ),
+    );
   }
 
   /** The innermost open level, begun if nothing is open; refuses work after a failure (S3). */
@@ -447,13 +458,18 @@ export class Session implements SessionTransactionHost {
     }
   }
 
-  async #release(): Promise<void> {
+  #release(): Promise<void> {
     const root = this.#root;
     this.#root = null;
     this.#current = null;
     this.#hold?.release();
     this.#hold = undefined;
-    await root?.connection.close();
+    if (root === null) return RESOLVED;
+    try {
+      return root.connection.close();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** SPEC S3: after a failure nothing runs until the transaction (or the failed savepoint) is rolled back. */

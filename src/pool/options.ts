@@ -1,4 +1,4 @@
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, describeValue } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PoolDialect } from "./pool-dialect.js";
 
@@ -100,7 +100,7 @@ export function rejectUnknownOptions(
 
 export function checkInteger(name: string, value: unknown, min: number, hint: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    throw new ArgumentError(`${name} must be an integer >= ${min} (${hint}); got ${describe(value)}.`);
+    throw new ArgumentError(`${name} must be an integer >= ${min} (${hint}); got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -114,21 +114,15 @@ export function checkDuration(name: string, value: unknown, allowInfinity: boole
     (allowInfinity || Number.isFinite(value));
   if (!ok) {
     throw new ArgumentError(
-      `${name} must be a number of milliseconds >= 0${allowInfinity ? " (or Infinity)" : ""} (${hint}); got ${describe(value)}.`,
+      `${name} must be a number of milliseconds >= 0${allowInfinity ? " (or Infinity)" : ""} (${hint}); got ${describeValue(value)}.`,
     );
   }
   return value as number;
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new ArgumentError(`${name} must be true or false; got ${describe(value)}.`);
+  if (typeof value !== "boolean") throw new ArgumentError(`${name} must be true or false; got ${describeValue(value)}.`);
   return value;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
-  return typeof value;
 }
 
 const consoleLogger: Logger = console;
@@ -150,12 +144,12 @@ export function resolveBaseOptions<C>(
   const resetOnReturn = options.resetOnReturn ?? "rollback";
   if (resetOnReturn !== "rollback" && resetOnReturn !== "commit" && resetOnReturn !== "none") {
     throw new ArgumentError(
-      `resetOnReturn must be "rollback", "commit" or "none"; got ${describe(resetOnReturn)}.`,
+      `resetOnReturn must be "rollback", "commit" or "none"; got ${describeValue(resetOnReturn)}.`,
     );
   }
   const echo = options.echo ?? false;
   if (echo !== true && echo !== false && echo !== "debug") {
-    throw new ArgumentError(`echo must be true, false or "debug"; got ${describe(echo)}.`);
+    throw new ArgumentError(`echo must be true, false or "debug"; got ${describeValue(echo)}.`);
   }
   const logger = options.logger ?? consoleLogger;
   if (typeof logger !== "object" || logger === null || typeof logger.warn !== "function" || typeof logger.error !== "function") {

@@ -45,6 +45,10 @@ describe("createEngine (SPEC E1)", () => {
     assert.throws(() => createEngine("postgresql://u:pw@h/db?frobnicate=1"), (e: unknown) => e instanceof ArgumentError && /frobnicate/.test(e.message) && !e.message.includes("pw@"));
     assert.throws(() => createEngine("sqlite://", { isolationLevel: "READ COMMITTED" }), /not known to sqlite/);
     assert.throws(() => createEngine("nonsense"), /Could not parse a database URL/);
+    // A value String() cannot print (fast-check found it): still the ArgumentError, naming its type.
+    const unprintable = { toString: 0 } as never;
+    assert.throws(() => createEngine("sqlite://", { statementTimeoutMs: unprintable }), (e: unknown) => e instanceof ArgumentError && /statementTimeoutMs .*got object/.test(e.message));
+    assert.throws(() => createEngine("postgresql://h/db", { poolTimeoutMs: unprintable }), (e: unknown) => e instanceof ArgumentError && /got object/.test(e.message));
   });
 
   it("URL.create builds URLs; passwords are percent-decoded and never printed", async () => {

@@ -11,7 +11,7 @@
  *     .orderBy(users.c.name.desc())
  *     .limit(10).offset(20)
  */
-import { ArgumentError } from "../../errors.js";
+import { ArgumentError, describeValue } from "../../errors.js";
 import type { CacheKey } from "../compiler/cache-key.js";
 import type { CompiledParts, StatementRoot } from "../compiler/compile.js";
 import type { CompileContext } from "../compiler/context.js";
@@ -212,7 +212,7 @@ function keyList(key: CacheKey, name: string, nodes: readonly SqlNode[]): void {
 }
 
 function checkCount(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${what}() takes a non-negative integer; got ${String(value)}.`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${what}() takes a non-negative integer; got ${describeValue(value)}.`);
   return value;
 }
 
