@@ -15,6 +15,9 @@
  *   "Extended Query": "the backend ... discards messages until a Sync"). Without
  *   parameters it is one simple Query message, "BEGIN;<sql>": the server stops at the first
  *   failing statement (PostgreSQL manual, "Multiple Statements in a Simple Query").
+ * - Prepared statements. A statement given a name (prepared-statements.ts) is sent as
+ *   Bind/Execute of that name, after Parse with the name on its first prepared run; Close
+ *   messages for evicted names ride in the same write.
  *
  * Every reply message the client routes to us (pg lib/client.js `_handle*`) ends in either
  * handleError (an ErrorResponse or a dead socket; pg drops us as the active query then) or
