@@ -1,6 +1,7 @@
 import os from "node:os";
 import { fmtRatio, max, median, min } from "./lib/stats.js";
 import type { BenchContext, BenchModule, BenchReport, Table, TargetVerdict } from "./lib/types.js";
+import { closeAll, rotated } from "./lib/rounds.js";
 import { spawnTsWorker, WorkerClient } from "./lib/worker-rpc.js";
 import {
   BEGIN_CONTENDERS,
@@ -80,20 +81,6 @@ type Client = WorkerClient<EngineOps>;
 
 function spawn(name: ContenderName): Client {
   return new WorkerClient<EngineOps>(spawnTsWorker(new URL("./engine/worker.ts", import.meta.url), { contender: name }));
-}
-
-async function closeAll(clients: Iterable<Client>): Promise<void> {
-  await Promise.all(
-    [...clients].map(async (c) => {
-      await c.call("close", {}).catch(() => undefined);
-      await c.terminate();
-    }),
-  );
-}
-
-function rotated<T>(list: readonly T[], r: number): T[] {
-  const k = r % list.length;
-  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 interface Verification {

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { fmtMB, fmtRatio, max, median, min } from "./lib/stats.js";
 import type { BenchContext, BenchModule, BenchReport, Table, TargetVerdict } from "./lib/types.js";
+import { closeAll, rotated } from "./lib/rounds.js";
 import { spawnTsWorker, WorkerClient } from "./lib/worker-rpc.js";
 import { pgTarget, withAdmin } from "./engine/db.js";
 import { CONTENDERS, DESCRIPTIONS, PEERS, type ContenderName, type PeerName } from "./orm/contenders.js";
@@ -52,20 +53,6 @@ type Client = WorkerClient<OrmOps>;
 
 function spawn(name: ContenderName): Client {
   return new WorkerClient<OrmOps>(spawnTsWorker(new URL("./orm/worker.ts", import.meta.url), { contender: name }));
-}
-
-async function closeAll(clients: Iterable<Client>): Promise<void> {
-  await Promise.all(
-    [...clients].map(async (c) => {
-      await c.call("close", {}).catch(() => undefined);
-      await c.terminate();
-    }),
-  );
-}
-
-function rotated<T>(list: readonly T[], r: number): T[] {
-  const k = r % list.length;
-  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 interface Sample {

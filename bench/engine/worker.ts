@@ -1,5 +1,5 @@
 import { workerData } from "node:worker_threads";
-import pg from "pg";
+import { countingPgQueries } from "../lib/count-pg-queries.js";
 import { serve } from "../lib/worker-rpc.js";
 import { isContender, makeWorkload, type InsertRow, type InsertWorkload, type OpsWorkload } from "./contenders.js";
 import { withAdmin } from "./db.js";
@@ -47,21 +47,6 @@ async function throughput(w: OpsWorkload, concurrency: number, durationMs: numbe
   return { ops, elapsedNs, cpuUs: used.user + used.system };
 }
 
-/** pg's Client.prototype.query, wrapped to count calls while `work` runs (every pg-based contender goes through it). */
-async function countingPgQueries<T>(work: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let queries = 0;
-  proto.query = function counted(this: unknown, ...args: unknown[]): unknown {
-    queries++;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await work(), queries };
-  } finally {
-    proto.query = original;
-  }
-}
 
 /** knex puts the whole SQL in front of the server's message ("insert ... - bind message has ..."): keep the message. */
 function shortError(err: unknown): string {

@@ -1,4 +1,4 @@
-import pg from "pg";
+import { countingPgQueries } from "../lib/count-pg-queries.js";
 import type { BookLike, OrmContender, Prepared } from "./contenders.js";
 import { checkTables, expectedPages, freshTables, REVISED_SUFFIX, seed, type InsertData, type TableCheck } from "./db.js";
 
@@ -126,18 +126,3 @@ async function expectTables(scenario: "insert" | "update", data: InsertData): Pr
   }
 }
 
-/** pg's Client.prototype.query, wrapped to count calls while `work` runs (athanor, knex under MikroORM and TypeORM all go through it). */
-export async function countingPgQueries<T>(work: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let queries = 0;
-  proto.query = function counted(this: unknown, ...args: unknown[]): unknown {
-    queries++;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await work(), queries };
-  } finally {
-    proto.query = original;
-  }
-}

@@ -4,7 +4,8 @@ import { serve } from "../lib/worker-rpc.js";
 import { isContender, isStreaming, makeContender } from "./contenders.js";
 import { expectedPages, seed } from "./db.js";
 import type { HeapSample, OrmOps, OrmWorkerData, StreamResult } from "./protocol.js";
-import { countingPgQueries, runScenario } from "./scenarios.js";
+import { countingPgQueries } from "../lib/count-pg-queries.js";
+import { runScenario } from "./scenarios.js";
 
 /** One contender per worker thread (see bench/lib/worker-rpc.ts for why). */
 

@@ -155,8 +155,8 @@ export class Connection<C = unknown> implements TransactionHost {
     if (Array.isArray(params)) return this.#executeMany(clause, params as readonly Params[], guard);
     const { sql, values } = this.#compile(clause, params as Params | undefined);
     this.#throwIfFired(guard, sql, values);
-    this.#assertNoLostTransaction();
-    if (this.#root === null && !this.#autocommit && this.#beginDeferred(false) === undefined) await this.#beginRoot(false, guard);
+    const begun = this.#autobegin(guard);
+    if (begun !== undefined) await begun;
     return this.#run(sql, values, undefined, guard);
   }
 
@@ -432,9 +432,11 @@ export class Connection<C = unknown> implements TransactionHost {
     return tx;
   }
 
-  async #autobegin(guard?: CallGuard): Promise<void> {
+  /** Begin if nothing is open; undefined (nothing to await) when that needed no I/O. */
+  #autobegin(guard?: CallGuard): Promise<Transaction> | undefined {
     this.#assertNoLostTransaction();
-    if (this.#root === null && !this.#autocommit) await this.#beginRoot(false, guard);
+    if (this.#root !== null || this.#autocommit || this.#beginDeferred(false) !== undefined) return undefined;
+    return this.#beginRoot(false, guard);
   }
 
   /** Send a deferred BEGIN on its own (before a cursor, or a caller using the driver connection). */
@@ -544,11 +546,12 @@ export class Connection<C = unknown> implements TransactionHost {
   /** Not an async function: on the hot path (connected, no echo, no listeners) one send and one catch. */
   #runRaw(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
     const proxy = this.#proxy;
-    if (proxy === null || this.engine.echo || this.engine.events.has("beforeExecute")) return this.#runRawPrepared(sql, values, guard);
+    if (proxy === null || this.engine.echo || this.engine.events.has("beforeExecute")) return this.#runRawChecked(sql, values, guard);
     return this.#sendStatement(proxy, sql, values, guard);
   }
 
-  async #runRawPrepared(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
+  /** After an invalidation, checks a connection out again; runs echo and beforeExecute listeners first. */
+  async #runRawChecked(sql: string, values: unknown[], guard?: CallGuard): Promise<DriverResult> {
     const proxy = this.#proxy ?? (await this.#ensureProxy(guard));
     await this.#beforeExecute(sql, values);
     return this.#sendStatement(proxy, sql, values, guard);

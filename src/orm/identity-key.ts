@@ -63,10 +63,6 @@ export class KeyedMap<V> {
     return this.#tables.get(key.owner)?.get(key.token);
   }
 
-  has(key: IdentityKey): boolean {
-    return this.#tables.get(key.owner)?.has(key.token) === true;
-  }
-
   set(key: IdentityKey, value: V): void {
     let table = this.#tables.get(key.owner);
     if (table === undefined) {

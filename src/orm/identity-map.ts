@@ -76,10 +76,6 @@ export class IdentityMap {
     this.#pinned.delete(key);
   }
 
-  isPinned(key: IdentityKey): boolean {
-    return this.#pinned.has(key);
-  }
-
   /** The live objects and their states. */
   *objects(): IterableIterator<[object, InstanceState]> {
     for (const object of [...this.#young.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];

@@ -15,7 +15,7 @@
  */
 
 /** Prepared statements per connection at most (psycopg 3's prepared_max default). */
-export const MAX_PREPARED = 100;
+const MAX_PREPARED = 100;
 /** Texts counted per connection at most (statements seen fewer than `threshold` times). */
 const MAX_COUNTED = 1000;
 /** psycopg 3's default. */
