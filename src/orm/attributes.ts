@@ -55,7 +55,7 @@ export function writeRelationship(state: InstanceState, key: string, value: unkn
 }
 
 function touched(state: InstanceState): void {
-  if (state.status !== "persistent") return;
+  if (state.status !== "persistent" || state.modified) return; // already pinned by its first change
   state.modified = true;
   state.owner?.markModified(state);
 }

@@ -59,6 +59,22 @@ export class ColumnValues implements ReadonlyMap<string, unknown> {
     this.#slots.fill(UNLOADED);
   }
 
+  /** Unload every slot whose `keep` entry is not true (expiry keeps the primary key). */
+  unloadExcept(keep: readonly boolean[]): void {
+    for (let i = 0; i < this.#slots.length; i++) if (keep[i] !== true) this.#slots[i] = UNLOADED;
+  }
+
+  /** Positions (column order) of loaded slots whose value differs from `before`'s (unloaded there counts as different). */
+  changedFrom(before: ColumnValues): number[] {
+    const out: number[] = [];
+    const other = before.#slots;
+    for (let i = 0; i < this.#slots.length; i++) {
+      const slot = this.#slots[i];
+      if (slot !== UNLOADED && (other[i] === UNLOADED || !sameValue(slot, other[i]))) out.push(i);
+    }
+    return out;
+  }
+
   copy(): ColumnValues {
     return new ColumnValues(this.#layout, [...this.#slots]);
   }
@@ -96,4 +112,12 @@ export class ColumnValues implements ReadonlyMap<string, unknown> {
     if (index === undefined) throw new Error(`'${key}' is not a mapped column (columns: ${this.#layout.columnKeyList.join(", ")})`);
     return index;
   }
+}
+
+/** Two column values are the same for change detection (Dates by instant, JSON by content). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  return false;
 }

@@ -76,6 +76,11 @@ export class IdentityMap {
     this.#pinned.delete(key);
   }
 
+  /** The objects held strongly (modified or deleted), and their states. */
+  *pinnedObjects(): IterableIterator<[object, InstanceState]> {
+    for (const object of [...this.#pinned.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];
+  }
+
   /** The live objects and their states. */
   *objects(): IterableIterator<[object, InstanceState]> {
     for (const object of [...this.#young.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];

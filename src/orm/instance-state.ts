@@ -89,6 +89,11 @@ export class InstanceState {
     this.#values.delete(key);
   }
 
+  /** A copy of the column values, for restoreValues. */
+  snapshotValues(): ReadonlyMap<string, unknown> {
+    return this.#values.copy();
+  }
+
   /** Put back values saved earlier (a failed flush undoing what it wrote into the object). */
   restoreValues(saved: ReadonlyMap<string, unknown>): void {
     this.#unshare();
@@ -137,24 +142,29 @@ export class InstanceState {
    * discarded. The primary key stays: it is the object's identity, needed to reload it.
    */
   expire(keys?: readonly string[]): void {
-    const keep = new Set(this.mapper.primaryKey.map((c) => c.key));
     if (keys === undefined) {
-      for (const key of this.mapper.columnKeyList) {
-        if (keep.has(key)) continue;
-        this.#values.delete(key);
-        this.#committed?.delete(key);
-      }
+      this.#values.unloadExcept(this.mapper.primaryKeyMask);
+      this.#committed?.unloadExcept(this.mapper.primaryKeyMask);
       this.#related = undefined;
       this.#relatedCommitted = undefined;
       this.modified = false;
       return;
     }
+    const keep = new Set(this.mapper.primaryKey.map((c) => c.key));
     for (const key of keys) {
       if (keep.has(key)) continue;
       this.#values.delete(key);
       this.#committed?.delete(key);
       this.forgetRelated(key);
     }
+  }
+
+  /**
+   * Positions (mapper column order) of loaded columns whose value differs from the
+   * database's; undefined when nothing was written since they were loaded or flushed.
+   */
+  changedColumns(): number[] | undefined {
+    return this.#committed === undefined ? undefined : this.#values.changedFrom(this.#committed);
   }
 
   /** The flushed values are now the database's. */

@@ -20,6 +20,10 @@ export class Mapper {
   readonly primaryKey: readonly AnyColumn[];
   /** Where each primary key column is in `columns`. */
   readonly primaryKeyPositions: readonly number[];
+  /** True at the primary key columns' positions (what expiry keeps). */
+  readonly primaryKeyMask: readonly boolean[];
+  /** Some column has an `.onUpdate(...)` value (UPDATEs then set it too). */
+  readonly hasOnUpdate: boolean;
   readonly columnKeys: ReadonlySet<string>;
   /** The column keys in column order, and each one's position (ColumnValues' layout). */
   readonly columnKeyList: readonly string[];
@@ -36,6 +40,8 @@ export class Mapper {
       throw new ArgumentError(`Entity ${this.name}: table '${this.table.name}' has no primary key; the ORM identifies rows by it. Mark a column primaryKey().`);
     }
     this.primaryKeyPositions = this.primaryKey.map((c) => this.columns.indexOf(c));
+    this.primaryKeyMask = this.columns.map((c) => this.primaryKey.includes(c));
+    this.hasOnUpdate = this.columns.some((c) => c.spec.onUpdate !== undefined);
     this.columnKeys = new Set(this.columns.map((c) => c.key));
     this.columnKeyList = this.columns.map((c) => c.key);
     this.columnIndex = new Map(this.columnKeyList.map((key, i) => [key, i]));

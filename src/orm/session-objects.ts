@@ -130,7 +130,10 @@ export class SessionObjects implements StateOwner {
   }
 
   async flush(ctx: OrmContext): Promise<void> {
-    const loaded = [...this.identityMap.objects()].filter(([, s]) => s.modified || s.related.size > 0).map(([o]) => o);
+    // Modified objects are pinned: without a loaded relationship, they are all the flush must look at.
+    const candidates = this.#relationshipsLoaded ? this.identityMap.objects() : this.identityMap.pinnedObjects();
+    const loaded: object[] = [];
+    for (const [object, state] of candidates) if (state.modified || state.related.size > 0) loaded.push(object);
     const plan = await runFlush(ctx, {
       pending: [...this.#pending],
       loaded,

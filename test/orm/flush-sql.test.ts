@@ -2,12 +2,13 @@
  * The exact SQL a flush emits (SQLAlchemy test_unitofworkv2.py's habit), on every database:
  * INSERT order across tables linked by foreign keys, DELETE order reversed, a self-reference
  * ordered row by row and a circle of rows reported, batched inserts, UPDATE of the one
- * changed column, and UPDATEs batched per set of changed columns (CASE WHEN ... END).
+ * changed column, and UPDATEs batched per set of changed columns (CASE WHEN ... END; on
+ * PostgreSQL and PGlite, batches of rows are statements over column arrays: unnest).
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import {
-  boolean, CircularDependencyError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
+  boolean, CircularDependencyError, DataError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
 } from "../../src/index.js";
 import { disposeAll, engineTargets } from "../support/engines.js";
 import { captureSql, makeModel } from "./model.js";
@@ -31,12 +32,14 @@ for (const target of await engineTargets()) {
     }
 
     const p = target.placeholder;
-    /** PostgreSQL and PGlite batch UPDATEs as a join to VALUES; the others as CASE WHEN. */
-    const updatesFromValues = target.name === "postgresql" || target.name === "pglite";
+    /** PostgreSQL and PGlite send batches of rows as column arrays (INSERT ... SELECT / UPDATE ... FROM unnest); the others as VALUES and CASE WHEN. */
+    const columnArrays = target.name === "postgresql" || target.name === "pglite";
     const rowsAlias = '"athanor_rows"';
-    /** The VALUES list of a batched UPDATE: casts in the first row only. */
-    const valuesRows = (rows: number, types: readonly string[]): string =>
-      Array.from({ length: rows }, (_, r) => `(${types.map((type, c) => `${p(r * types.length + c + 1)}${r === 0 ? `::${type}` : ""}`).join(", ")})`).join(", ");
+    /** unnest($1::T1[], $2::T2[], ...): one array parameter per column. */
+    const unnest = (types: readonly string[]): string => `unnest(${types.map((type, i) => `${p(i + 1)}::${type}[]`).join(", ")})`;
+    /** A batched INSERT over column arrays. */
+    const arrayInsert = (table: string, columns: readonly string[], types: readonly string[], returning: string): string =>
+      `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${columns.join(", ")} FROM ${unnest(types)} WITH ORDINALITY AS ${rowsAlias}(${columns.join(", ")}, "athanor_n") ORDER BY "athanor_n" RETURNING ${returning}`;
     /** "(?, ?), (?, ?)" or "($1, $2), ($3, $4)". */
     const groups = (rows: number, columns: number): string =>
       Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => p(r * columns + c + 1)).join(", ")})`).join(", ");
@@ -59,7 +62,13 @@ for (const target of await engineTargets()) {
         session.addAll([p2, p1]); // children first: the users and the team come by cascade
         const sql = captureSql(engine);
         await session.flush();
-        const expected = returning
+        const expected = columnArrays
+          ? [
+              `INSERT INTO ${t.teams} (${q("name")}) VALUES ${groups(1, 1)} RETURNING ${q("id")}`,
+              arrayInsert(t.users, [q("name"), q("teamId")], ["VARCHAR", "INTEGER"], `${q("id")}, ${q("created_at")} AS ${q("createdAt")}`),
+              arrayInsert(t.posts, [q("title"), q("userId")], ["VARCHAR", "INTEGER"], q("id")),
+            ]
+          : returning
           ? [
               `INSERT INTO ${t.teams} (${q("name")}) VALUES ${groups(1, 1)} RETURNING ${q("id")}`,
               `INSERT INTO ${t.users} (${q("name")}, ${q("teamId")}) VALUES ${groups(2, 2)} RETURNING ${q("id")}, ${q("created_at")} AS ${q("createdAt")}`,
@@ -73,7 +82,7 @@ for (const target of await engineTargets()) {
               `INSERT INTO ${t.posts} (${q("title")}, ${q("userId")}) VALUES ${groups(1, 2)}`,
             ];
         assert.deepEqual(sql.sql(), expected);
-        assert.deepEqual(sql.statements[1]?.params, returning ? ["jack", team.id, "ed", team.id] : ["jack", team.id]);
+        assert.deepEqual(sql.statements[1]?.params, columnArrays ? [["jack", "ed"], [team.id, team.id]] : returning ? ["jack", team.id, "ed", team.id] : ["jack", team.id]);
         assert.equal(typeof team.id, "number");
         assert.deepEqual([p2.userId, p1.userId], [jack.id, ed.id], "generated keys read back and synced into the children");
         assert.notEqual(ed.id, jack.id);
@@ -129,7 +138,7 @@ for (const target of await engineTargets()) {
         const expected = returning
           ? [
               `INSERT INTO ${t.nodes} (${q("name")}) VALUES ${groups(1, 1)}${ret}`,
-              `INSERT INTO ${t.nodes} ${cols} VALUES ${groups(2, 2)}${ret}`,
+              columnArrays ? arrayInsert(t.nodes, [q("name"), q("parentId")], ["VARCHAR", "INTEGER"], q("id")) : `INSERT INTO ${t.nodes} ${cols} VALUES ${groups(2, 2)}${ret}`,
               `INSERT INTO ${t.nodes} ${cols} VALUES ${groups(1, 2)}${ret}`,
             ]
           : [
@@ -189,7 +198,8 @@ for (const target of await engineTargets()) {
         const sql = captureSql(engine);
         await session.flush();
         const inserts = sql.sql().filter((s) => s.startsWith("INSERT"));
-        assert.equal(inserts.length, 3, "1000 rows per statement at most (insertmanyvalues page size)");
+        if (columnArrays) assert.equal(inserts.length, 1, "one statement over column arrays (up to 10 000 rows)");
+        else assert.equal(inserts.length, 3, "1000 rows per statement at most (insertmanyvalues page size)");
         const ids = users.map((u) => u.id);
         assert.equal(new Set(ids).size, 2500);
         assert.deepEqual(ids, [...ids].sort((x, y) => x - y), "keys paired with objects in order");
@@ -197,7 +207,7 @@ for (const target of await engineTargets()) {
       });
     });
 
-    it("batches UPDATEs of rows changing the same column into one statement (VALUES join on PostgreSQL, CASE elsewhere)", async () => {
+    it("batches UPDATEs of rows changing the same column into one statement (a join to column arrays on PostgreSQL, CASE elsewhere)", async () => {
       await withModel(async (m, engine) => {
         const { t, q } = m;
         const Session = sessionmaker({ bind: engine, expireOnCommit: false });
@@ -210,12 +220,12 @@ for (const target of await engineTargets()) {
         await session.commit();
         const id = `${t.users}.${q("id")}`;
         const ids = users.map((u) => u.id);
-        if (updatesFromValues) {
+        if (columnArrays) {
           assert.deepEqual(sql.sql(), [
-            `UPDATE ${t.users} SET ${q("fullname")} = ${rowsAlias}.${q("fullname")} FROM (VALUES ${valuesRows(3, ["INTEGER", "VARCHAR(100)"])}) ` +
+            `UPDATE ${t.users} SET ${q("fullname")} = ${rowsAlias}.${q("fullname")} FROM ${unnest(["INTEGER", "VARCHAR"])} ` +
               `AS ${rowsAlias}(${q("id")}, ${q("fullname")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
           ]);
-          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids[0], "full 0", ids[1], "full 1", ids[2], "full 2"]);
+          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids, ["full 0", "full 1", "full 2"]]);
         } else {
           assert.deepEqual(sql.sql(), [
             `UPDATE ${t.users} SET ${q("fullname")} = CASE WHEN ${id} = ${p(1)} THEN ${p(2)} WHEN ${id} = ${p(3)} THEN ${p(4)} WHEN ${id} = ${p(5)} THEN ${p(6)} ` +
@@ -249,10 +259,10 @@ for (const target of await engineTargets()) {
         const set = (column: string) => `${q(column)} = ${rowsAlias}.${q(column)}`;
         assert.deepEqual(
           sql.sql(),
-          updatesFromValues
+          columnArrays
             ? [
-                `UPDATE ${t.users} SET ${set("name")} FROM (VALUES ${valuesRows(2, ["INTEGER", "VARCHAR(50)"])}) AS ${rowsAlias}(${q("id")}, ${q("name")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
-                `UPDATE ${t.users} SET ${set("name")}, ${set("fullname")} FROM (VALUES ${valuesRows(2, ["INTEGER", "VARCHAR(50)", "VARCHAR(100)"])}) ` +
+                `UPDATE ${t.users} SET ${set("name")} FROM ${unnest(["INTEGER", "VARCHAR"])} AS ${rowsAlias}(${q("id")}, ${q("name")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
+                `UPDATE ${t.users} SET ${set("name")}, ${set("fullname")} FROM ${unnest(["INTEGER", "VARCHAR", "VARCHAR"])} ` +
                   `AS ${rowsAlias}(${q("id")}, ${q("name")}, ${q("fullname")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
               ]
             : [
@@ -284,6 +294,76 @@ for (const target of await engineTargets()) {
         assert.ok((updates[0] as string).startsWith(`UPDATE ${t.users} SET`) && (updates[0] as string).includes("CASE WHEN"), String(updates[0]));
         const reread = await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).orderBy(m.users.c.id)));
         assert.deepEqual(reread.all().map((r) => r._mapping.fullname), ["from sql", "from sql"]);
+      });
+    });
+
+    it("batched strings arrive exactly (quotes, backslashes, braces, commas, the word NULL, empty, unicode, NULL)", async () => {
+      await withModel(async (m, engine) => {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const tricky = ['say "hi"', "back\\slash", "{a,b}", "NULL", "", "ünïcødé ✓", null, "it's", " padded "];
+        const users = tricky.map((fullname, i) => new m.User({ name: `u${i}`, fullname }));
+        session.addAll(users);
+        await session.commit();
+        const read = async (): Promise<unknown[]> =>
+          (await engine.begin((conn) => executeStatement(conn, select(m.users.c.fullname).orderBy(m.users.c.id)))).all().map((r) => r._mapping.fullname);
+        assert.deepEqual(await read(), tricky, "inserted as given");
+        const reversed = [...tricky].reverse();
+        users.forEach((u, i) => (u.fullname = reversed[i] as string | null));
+        await session.commit();
+        assert.deepEqual(await read(), reversed, "updated as given");
+      });
+    });
+
+    it("a string too long for its column fails a batched INSERT and UPDATE; nothing is truncated (SQLite keeps it whole)", async () => {
+      await withModel(async (m, engine) => {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const long = "x".repeat(51); // name is string(50)
+        const names = async (): Promise<unknown[]> =>
+          (await engine.begin((conn) => executeStatement(conn, select(m.users.c.name).orderBy(m.users.c.id)))).all().map((r) => r._mapping.name);
+        if (target.name === "sqlite") {
+          // SQLite does not enforce VARCHAR lengths: the value must arrive whole.
+          const users = [new m.User({ name: "ok" }), new m.User({ name: long })];
+          session.addAll(users);
+          await session.commit();
+          users.forEach((u) => (u.name = `${long}y`));
+          await session.commit();
+          assert.deepEqual(await names(), [`${long}y`, `${long}y`]);
+          return;
+        }
+        session.addAll([new m.User({ name: "ok" }), new m.User({ name: long })]);
+        await assert.rejects(session.flush(), (e: unknown) => e instanceof DataError);
+        await session.rollback();
+        const users = ["a", "b"].map((name) => new m.User({ name }));
+        session.addAll(users);
+        await session.commit();
+        users.forEach((u) => (u.name = long));
+        await assert.rejects(session.flush(), (e: unknown) => e instanceof DataError);
+        await session.rollback();
+        assert.deepEqual(await names(), ["a", "b"]);
+      });
+    });
+
+    if (columnArrays) it("column-array batches hold 10 000 rows at most", async () => {
+      await withModel(async (m, engine) => {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const users = Array.from({ length: 10_001 }, (_, i) => new m.User({ name: `u${i}` }));
+        session.addAll(users);
+        const sql = captureSql(engine);
+        await session.flush();
+        assert.equal(sql.sql().length, 2);
+        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("INSERT")).map((s) => (s.params as unknown[][])[0]?.length), [10_000, 1]);
+        const ids = users.map((u) => u.id);
+        assert.deepEqual(ids, [...ids].sort((x, y) => x - y), "keys paired with objects in order across batches");
+        users.forEach((u, i) => (u.fullname = `f${i}`));
+        sql.clear();
+        await session.flush();
+        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("UPDATE")).map((s) => (s.params as unknown[][])[0]?.length), [10_000, 1]);
+        await session.commit();
+        const count = await engine.begin((conn) => executeStatement(conn, select(m.users.c.id).where(m.users.c.fullname.eq("f10000"))));
+        assert.deepEqual(count.all().map((r) => r._mapping.id), [users[10_000]?.id]);
       });
     });
 
@@ -333,10 +413,10 @@ for (const target of await engineTargets()) {
         assert.equal(updates.length, 1);
         const qt = (n: string) => (target.name === "mysql" ? `\`${n}\`` : `"${n}"`);
         const tn = qt(flags.name);
-        if (updatesFromValues) {
-          const types = ["INTEGER", "VARCHAR(10)", "BOOLEAN", "JSONB", "TIMESTAMP WITH TIME ZONE", "INTEGER"];
+        if (columnArrays) {
+          const types = ["INTEGER", "VARCHAR", "BOOLEAN", "JSONB", "TIMESTAMP WITH TIME ZONE", "INTEGER"];
           const columns = ["k1", "k2", "active", "meta", "seen_at", "rev"].map(qt).join(", ");
-          assert.ok((updates[0] as string).includes(`FROM (VALUES ${valuesRows(3, types)}) AS ${rowsAlias}(${columns})`), String(updates[0]));
+          assert.ok((updates[0] as string).includes(`FROM ${unnest(types)} AS ${rowsAlias}(${columns})`), String(updates[0]));
           assert.ok((updates[0] as string).endsWith(`WHERE ${tn}.${qt("k1")} = ${rowsAlias}.${qt("k1")} AND ${tn}.${qt("k2")} = ${rowsAlias}.${qt("k2")}`), String(updates[0]));
         } else {
           assert.ok((updates[0] as string).endsWith(`WHERE (${tn}.${qt("k1")}, ${tn}.${qt("k2")}) IN ((${p(37)}, ${p(38)}), (${p(39)}, ${p(40)}), (${p(41)}, ${p(42)}))`), String(updates[0]));

@@ -121,16 +121,24 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
 
 /** Row → rows (in the same set) its foreign key values point to. */
 function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceState) => ReadonlyMap<string, unknown>): Map<InstanceState, Set<InstanceState>> {
-  const byIdentity = new KeyedMap<InstanceState>();
   const mapperOfTable = new Map<unknown, InstanceState["mapper"]>();
+  for (const state of states) mapperOfTable.set(state.mapper.table, state.mapper);
+  // Only rows of tables that a foreign key in the set points to can be depended on.
+  const referenced = new Set<unknown>();
+  for (const mapper of mapperOfTable.values()) for (const fk of mapper.table.foreignKeys) if (mapperOfTable.has(fk.referencedTable)) referenced.add(fk.referencedTable);
+  const byIdentity = new KeyedMap<InstanceState>();
   for (const state of states) {
-    mapperOfTable.set(state.mapper.table, state.mapper);
+    if (!referenced.has(state.mapper.table)) continue;
     const key = state.mapper.identityKey(state.mapper.primaryKey.map((c) => valuesOf(state).get(c.key)));
     if (key !== undefined) byIdentity.set(key, state);
   }
   const out = new Map<InstanceState, Set<InstanceState>>();
   for (const state of states) {
     const deps = new Set<InstanceState>();
+    if (referenced.size === 0) {
+      out.set(state, deps);
+      continue;
+    }
     for (const fk of state.mapper.table.foreignKeys) {
       const values = fk.columns.map((c) => valuesOf(state).get(c.key));
       const mapper = mapperOfTable.get(fk.referencedTable);

@@ -13,7 +13,7 @@ import { deleteStep, saveStep } from "./persistence.js";
 export async function runFlush(ctx: OrmContext, input: ChangeInput): Promise<FlushPlan | undefined> {
   const plan = computeChangeSets(input);
   if (plan.inserts.length === 0 && plan.updates.length === 0 && plan.deletes.length === 0) return undefined;
-  const saved = [...plan.objects.keys()].map((s) => [s, new Map(s.values)] as const);
+  const saved = [...plan.objects.keys()].map((s) => [s, s.snapshotValues()] as const);
   try {
     for (const step of orderRows([...plan.inserts, ...plan.updates], plan.saveDependencies, describeRow)) await saveStep(ctx, plan, step);
     const deleteSteps = orderRows(plan.deletes, plan.deleteDependencies, describeRow).reverse();

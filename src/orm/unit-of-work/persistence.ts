@@ -2,7 +2,8 @@
  * Step three of a flush: the SQL (SQLAlchemy `persistence.py`). Per step (rows of one
  * table): foreign keys synced from relationships, UPDATEs of only the changed columns (batched
  * by changed-column set, see updates.ts), then
- * INSERTs batched into multi-row statements (insertmanyvalues) with generated keys and
+ * INSERTs batched into multi-row statements (insertmanyvalues; on PostgreSQL and PGlite one
+ * statement over column arrays, column-arrays.ts) with generated keys and
  * server defaults read back by RETURNING, or, where the database has no RETURNING, one
  * INSERT per row and its lastInsertId. DELETEs by primary key.
  */
@@ -15,12 +16,12 @@ import { FlushError } from "../errors.js";
 import type { InstanceState } from "../instance-state.js";
 import type { Executable } from "../../sql/executable.js";
 import { insertsAsValues, insertValueBatches } from "./insert-values.js";
+import { arrayBatches, columnArrays, insertFromArrays, takesColumnArrays } from "./column-arrays.js";
 import type { OrmContext } from "../orm-context.js";
 import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
 import type { Step } from "./commit-order.js";
-import { keyValue, sameValue, updateRows } from "./updates.js";
-
-export { sameValue } from "./updates.js";
+import { sameValue } from "../column-values.js";
+import { keyValue, updateRows } from "./updates.js";
 
 type Values = Record<string, unknown>;
 
@@ -31,7 +32,7 @@ export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Pr
   for (const state of pending) fillClientDefaults(step.table, state);
   // Rows giving the same columns share a statement (a multi-row VALUES needs the same columns).
   let group: InstanceState[] = [];
-  let groupSignature = "";
+  let groupSignature: number | string = "";
   for (const state of pending) {
     const rowSignature = signature(step.table, state);
     if (group.length > 0 && rowSignature !== groupSignature) {
@@ -77,8 +78,13 @@ function given(state: InstanceState, column: AnyColumn): boolean {
   return value !== undefined && !(value === null && column === state.mapper.table.autoincrementColumn);
 }
 
-function signature(table: AnyTable, state: InstanceState): string {
-  return table.columns.map((c) => (given(state, c) ? "1" : "0")).join("");
+/** Which columns the row gives: a bit per column (a string past 31 columns). */
+function signature(table: AnyTable, state: InstanceState): number | string {
+  const columns = table.columns;
+  if (columns.length > 31) return columns.map((c) => (given(state, c) ? "1" : "0")).join("");
+  let mask = 0;
+  for (let i = 0; i < columns.length; i++) if (given(state, columns[i] as AnyColumn)) mask |= 1 << i;
+  return mask;
 }
 
 async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly InstanceState[]): Promise<void> {
@@ -114,7 +120,10 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
   const fetch = returning ? [...(needKey ? [auto] : []), ...serverDefaulted] : [];
   const values = states.map((s) => columns.map((c) => s.values.get(c.key)));
   let batches: readonly Executable[];
-  if (insertsAsValues(columns, values)) {
+  const arrays = states.length > 1 && takesColumnArrays(ctx.target) ? columnArrays(ctx.target, columns, values) : undefined;
+  if (arrays !== undefined) {
+    batches = arrayBatches(arrays, states.length).map((batch) => insertFromArrays(table, columns, batch, fetch));
+  } else if (insertsAsValues(columns, values)) {
     batches = insertValueBatches(table, columns, values, fetch, ctx.target);
   } else {
     const statement = fetch.length > 0 ? insert(table).values(rows() as never).returning(...fetch) : insert(table).values(rows() as never);

@@ -7,8 +7,8 @@
  *   WHERE t.id IN (?, ?)            -- composite keys: (t.k1, t.k2) IN ((?, ?), (?, ?))
  *
  * (the ELSE gives the column's type to the bound THEN values). On PostgreSQL and PGlite the
- * batch is a join to its rows instead, linear on the server where CASE is quadratic
- * (update-from-values.ts); CASE stays for values that are SQL expressions. A group of one
+ * group is a join to its rows as column arrays instead, linear on the server where CASE is
+ * quadratic (column-arrays.ts); CASE stays there for values that are SQL expressions. A group of one
  * row, or a group that changes a primary key column, is updated row by row with the plain
  * `UPDATE t SET a = ? WHERE t.id = ?`. The optimistic check holds per statement: a batch
  * matching fewer rows than it names raises StaleDataError naming the table and the batch's
@@ -24,9 +24,10 @@ import type { Executable } from "../../sql/executable.js";
 import { defaultValue, valueExpression } from "../../sql/statement/dml-values.js";
 import { update } from "../../sql/statement/update.js";
 import { StaleDataError } from "../errors.js";
+import { sameValue } from "../column-values.js";
 import type { InstanceState } from "../instance-state.js";
 import type { OrmContext } from "../orm-context.js";
-import { updateFromValues, updatesFromValues } from "./update-from-values.js";
+import { arrayBatches, columnArrays, takesColumnArrays, updateFromArrays } from "./column-arrays.js";
 
 type Values = Record<string, unknown>;
 interface Change {
@@ -56,6 +57,7 @@ export async function updateRows(ctx: OrmContext, table: AnyTable, states: reado
       for (const change of group) await updateOne(ctx, table, change);
       continue;
     }
+    if (await updatedFromArrays(ctx, table, columns, group)) continue;
     for (let i = 0; i < group.length; i += size) {
       const batch = group.slice(i, i + size);
       if (batch.length === 1) await updateOne(ctx, table, batch[0] as Change);
@@ -66,22 +68,28 @@ export async function updateRows(ctx: OrmContext, table: AnyTable, states: reado
 
 /** The columns to set, or undefined when nothing changed; `.onUpdate` values are stored on the state. */
 function changedValues(table: AnyTable, state: InstanceState): Values | undefined {
-  const changed: Values = {};
-  for (const column of table.columns) {
-    const key = column.key;
-    if (!state.values.has(key)) continue;
-    if (state.committed.has(key) && sameValue(state.values.get(key), state.committed.get(key))) continue;
-    changed[key] = state.values.get(key);
-  }
-  if (Object.keys(changed).length === 0) return undefined;
-  for (const column of table.columns) {
-    if (column.spec.onUpdate === undefined || Object.hasOwn(changed, column.key)) continue;
-    const value = defaultValue(column.spec.onUpdate);
-    state.setValue(column.key, value);
-    changed[column.key] = value;
+  const changed = state.changedColumns();
+  if (changed === undefined || changed.length === 0) return undefined;
+  const columns = state.mapper.columns;
+  const values: Values = {};
+  if (!state.mapper.hasOnUpdate) {
+    for (const i of changed) {
+      const key = (columns[i] as AnyColumn).key;
+      values[key] = state.values.get(key);
+    }
+    return values;
   }
   // Table column order, so rows changing the same columns have the same signature.
-  return Object.fromEntries(table.columns.filter((c) => Object.hasOwn(changed, c.key)).map((c) => [c.key, changed[c.key]]));
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as AnyColumn;
+    if (changed.includes(i)) values[column.key] = state.values.get(column.key);
+    else if (column.spec.onUpdate !== undefined) {
+      const value = defaultValue(column.spec.onUpdate);
+      state.setValue(column.key, value);
+      values[column.key] = value;
+    }
+  }
+  return values;
 }
 
 async function updateOne(ctx: OrmContext, table: AnyTable, { state, values }: Change): Promise<void> {
@@ -93,7 +101,12 @@ async function updateOne(ctx: OrmContext, table: AnyTable, { state, values }: Ch
 }
 
 async function updateBatch(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Promise<void> {
-  const result = await ctx.run(batchStatement(ctx, table, columns, batch));
+  await checkedUpdate(ctx, table, batchStatement(table, columns, batch), batch);
+}
+
+/** Run a batched UPDATE of `batch`'s rows; fewer rows matched than named is a StaleDataError. */
+async function checkedUpdate(ctx: OrmContext, table: AnyTable, statement: Executable, batch: readonly Change[]): Promise<void> {
+  const result = await ctx.run(statement);
   if (result.rowCount !== batch.length) {
     const first = (batch[0] as Change).state;
     throw new StaleDataError(
@@ -104,16 +117,28 @@ async function updateBatch(ctx: OrmContext, table: AnyTable, columns: readonly A
   }
 }
 
-/** PostgreSQL: UPDATE ... FROM (VALUES ...) (update-from-values.ts); elsewhere, or for SQL expression values, CASE WHEN. */
-function batchStatement(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Executable {
+/**
+ * PostgreSQL and PGlite: the group as UPDATE ... FROM unnest(arrays) (column-arrays.ts).
+ * False (nothing sent) elsewhere, or when a value cannot be an array element (an SQL expression).
+ */
+async function updatedFromArrays(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], group: readonly Change[]): Promise<boolean> {
+  if (!takesColumnArrays(ctx.target)) return false;
   const keys = table.primaryKey;
-  if (updatesFromValues(ctx.target) && !batch.some(({ values }) => columns.some((c) => values[c.key] instanceof Expression))) {
-    return updateFromValues(
-      table,
-      columns,
-      batch.map(({ state, values }) => ({ key: keys.map((c) => keyValue(state, c)), values: columns.map((c) => values[c.key]) })),
-    );
+  const rows = group.map(({ state, values }) => [...keys.map((c) => keyValue(state, c)), ...columns.map((c) => values[c.key])]);
+  const arrays = columnArrays(ctx.target, [...keys, ...columns], rows);
+  if (arrays === undefined) return false;
+  let start = 0;
+  for (const batch of arrayBatches(arrays, group.length)) {
+    const size = (batch[0] as unknown[]).length;
+    await checkedUpdate(ctx, table, updateFromArrays(table, columns, batch), group.slice(start, start + size));
+    start += size;
   }
+  return true;
+}
+
+/** CASE WHEN per column (MySQL, SQLite, and SQL expression values anywhere). */
+function batchStatement(table: AnyTable, columns: readonly AnyColumn[], batch: readonly Change[]): Executable {
+  const keys = table.primaryKey;
   // One bound node per key value, met again in every CASE and the WHERE (each occurrence its own placeholder).
   const keyBinds = batch.map(({ state }) => keys.map((c) => valueExpression(c, keyValue(state, c))));
   const matches = keyBinds.map((binds) => (keys.length === 1 ? (keys[0] as AnyColumn).eq(binds[0] as never) : and(...keys.map((c, i) => c.eq(binds[i] as never)))));
@@ -126,14 +151,6 @@ function batchStatement(ctx: OrmContext, table: AnyTable, columns: readonly AnyC
   }
   const where = keys.length === 1 ? (keys[0] as AnyColumn).in(keyBinds.map((b) => b[0]) as never) : new Tuple(keys).in(keyBinds.map((b) => new Tuple(b)) as never);
   return update(table).set(set as never).where(where);
-}
-
-/** Two values are the same for change detection (Dates by instant, JSON by content). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (typeof a === "object" && typeof b === "object" && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
-  return false;
 }
 
 /** The primary key value that identifies the row in the database (the loaded one, if the key was changed). */

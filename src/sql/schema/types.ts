@@ -25,6 +25,15 @@ export abstract class SqlType<T = unknown> {
   /** The column type in CREATE TABLE. */
   abstract ddl(dialect: SqlDialect): string;
 
+  /**
+   * The type to cast a bound value to ($1::type) where the server cannot infer it. Without a
+   * length: an explicit cast to VARCHAR(n) truncates silently, where storing the value in the
+   * column raises "value too long" (PostgreSQL manual, "Character Types").
+   */
+  castType(dialect: SqlDialect): string {
+    return this.ddl(dialect);
+  }
+
   bindProcessor(_dialect: SqlDialect): Processor | undefined {
     return undefined;
   }
@@ -170,6 +179,9 @@ export class StringType extends SqlType<string> {
       throw new CompileError(`VARCHAR requires a length on the '${dialect.name}' dialect: declare string(255), or use textColumn() for unbounded text.`);
     }
     return "VARCHAR";
+  }
+  override castType(dialect: SqlDialect): string {
+    return dialect.family === "mysql" ? this.ddl(dialect) : "VARCHAR";
   }
 }
 
