@@ -8,6 +8,24 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export class AsyncScope {
   private static nextId = 1;
   readonly id = AsyncScope.nextId++;
+  /**
+   * What code keeps for this scope (a scoped session registry its session, the engine the
+   * connections a session holds), under the owner's key. On the scope itself, so it dies with
+   * it: a WeakMap keyed by scope cost an ephemeron entry per request for the GC to trace.
+   */
+  #slots: Map<object, unknown> | undefined = undefined;
+
+  slot(owner: object): unknown {
+    return this.#slots?.get(owner);
+  }
+
+  setSlot(owner: object, value: unknown): void {
+    (this.#slots ??= new Map()).set(owner, value);
+  }
+
+  deleteSlot(owner: object): void {
+    this.#slots?.delete(owner);
+  }
 }
 
 const storage = new AsyncLocalStorage<AsyncScope>();
@@ -30,5 +48,6 @@ export function runInScope<T>(fn: () => T): T {
  * session.
  */
 export function runInExistingScope<T>(scope: AsyncScope, fn: () => T): T {
-  return storage.run(scope, fn);
+  // Already there (a response ended from its handler): entering again costs a context switch.
+  return storage.getStore() === scope ? fn() : storage.run(scope, fn);
 }

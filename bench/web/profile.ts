@@ -10,8 +10,8 @@
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
-import { Worker } from "node:worker_threads";
 import { isContender, makeContender } from "./contenders.js";
+import { keepAliveLoad } from "./keep-alive-load.js";
 
 const [name = "athanor", secondsArg = "5", profileOut] = process.argv.slice(2);
 if (!isContender(name)) throw new Error(`usage: profile.ts <contender> [seconds] [out.cpuprofile]; unknown contender '${name}'`);
@@ -22,31 +22,7 @@ const server = contender.app.listen(0);
 await new Promise((resolve) => server.once("listening", resolve));
 const port = (server.address() as { port: number }).port;
 
-/** 16 keep-alive clients hitting GET /select for `ms`; answers the number of responses. */
-const LOAD = `
-const { workerData, parentPort } = require("node:worker_threads");
-const http = require("node:http");
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const end = Date.now() + workerData.ms;
-let done = 0;
-const one = () => new Promise((resolve) => {
-  http.get({ port: workerData.port, path: "/select", agent }, (res) => res.resume().on("end", resolve)).on("error", resolve);
-});
-Promise.all(Array.from({ length: 16 }, async () => {
-  while (Date.now() < end) { await one(); done++; }
-})).then(() => parentPort.postMessage(done));
-`;
-
-function load(ms: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOAD, { eval: true, workerData: { port, ms } });
-    worker.once("error", reject);
-    worker.once("message", (done: number) => {
-      resolve(done);
-      void worker.terminate();
-    });
-  });
-}
+const load = (ms: number): Promise<number> => keepAliveLoad(port, ms);
 
 await load(1500); // open the pool's connections, warm the JIT
 const session = new Session();

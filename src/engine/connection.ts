@@ -98,6 +98,15 @@ export class Connection<C = unknown> implements TransactionHost {
     return this.#root !== null;
   }
 
+  /**
+   * commit() would send nothing to the database, so it cannot fail there: no transaction, or
+   * one in AUTOCOMMIT mode, or one that never ran a statement (BEGIN still deferred), and no
+   * transaction lost with its connection (E8).
+   */
+  get commitSendsNothing(): boolean {
+    return this.#root === null || (this.#lostTransaction === undefined && this.#savepoints.length === 0 && (this.#autocommit || this.#pendingBegin !== undefined));
+  }
+
   /** The driver's own connection object (checks one out again after an invalidation). */
   async driverConnection(): Promise<C> {
     this.#assertUsable("get the driver connection");
@@ -120,6 +129,10 @@ export class Connection<C = unknown> implements TransactionHost {
   ): Promise<Result<T>> {
     // No options and no engine default: no guard, and no cost on the hot path.
     if (options === undefined && this.engine.statementTimeoutMs === Infinity) {
+      if (isTextClause(statement) && !Array.isArray(params)) {
+        const fast = this.#executeTextNow(statement, params as Params | undefined);
+        if (fast !== undefined) return fast as Promise<Result<T>>;
+      }
       return this.#exclusive("execute", () => this.#executeNow(statement, params, undefined)) as Promise<Result<T>>;
     }
     let guard: CallGuard | undefined;
@@ -137,6 +150,48 @@ export class Connection<C = unknown> implements TransactionHost {
     } finally {
       guard?.dispose();
     }
+  }
+
+  /**
+   * The hot path, as #exclusive + #executeNow would run it, with one driver promise and one
+   * then() (each promise costs its hooks in a web request's AsyncLocalStorage scope): a text()
+   * statement, connected, idle, any BEGIN deferred, no echo and no execute listeners.
+   * Undefined (nothing done): take the general path.
+   */
+  #executeTextNow(clause: TextClause, params: Params | undefined): Promise<Result> | undefined {
+    const proxy = this.#proxy;
+    const engine = this.engine;
+    if (proxy === null || this.#closed || this.#busy !== undefined || this.#stream !== undefined || this.#lostTransaction !== undefined) return undefined;
+    if (engine.echo || engine.events.has("beforeExecute") || engine.events.has("afterExecute")) return undefined;
+    let sql: string;
+    let values: unknown[];
+    try {
+      ({ sql, values } = this.#compile(clause, params));
+    } catch (err) {
+      return Promise.reject(err); // refused before anything was sent, and before BEGIN
+    }
+    if (this.#root === null && !this.#autocommit && this.#beginDeferred(false) === undefined) return undefined;
+    if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
+    this.#busy = "execute";
+    let sent: Promise<DriverResult>;
+    try {
+      sent = this.#driverExecute(proxy.dbapiConnection, sql, values);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
+      (raw) => {
+        this.#busy = undefined;
+        return new Result(raw.columns, raw.rows, raw.rowCount, raw.lastInsertId);
+      },
+      (err: unknown) => {
+        const done = (error: unknown): never => {
+          this.#busy = undefined;
+          throw error;
+        };
+        return this.#failed(err, sql, values).then(done, done);
+      },
+    );
   }
 
   async #executeNow(statement: TextClause | TypedExecutable<object>, params: Params | readonly Params[] | undefined, guard: CallGuard | undefined): Promise<Result> {
@@ -218,6 +273,24 @@ export class Connection<C = unknown> implements TransactionHost {
     }
   }
 
+  /**
+   * @internal commit() done now, for the Session: true when it sends nothing and nobody
+   * listens (commitSendsNothing, no "commit" listener), so it is complete on return; false
+   * (nothing done) when commit() must be used.
+   */
+  commitNow(): boolean {
+    const tx = this.#root;
+    if (tx === null || this.#proxy === null || this.#closed || this.#busy !== undefined || this.#stream !== undefined) return false;
+    if (!this.commitSendsNothing || this.engine.events.has("commit")) return false;
+    if (this.#pendingBegin !== undefined) {
+      this.#pendingBegin = undefined;
+      this.#echoed("COMMIT", undefined);
+    }
+    this.#finishRoot(tx, "committed");
+    if (!this.#autocommit) this.#dirty = false;
+    return true;
+  }
+
   /** Begin the outermost transaction explicitly; an error if one is already open. */
   begin(): Promise<Transaction> {
     return this.#exclusive("begin", () => {
@@ -231,6 +304,16 @@ export class Connection<C = unknown> implements TransactionHost {
       const tx = this.#beginDeferred(true);
       return tx !== undefined ? Promise.resolve(tx) : this.#beginRoot(true);
     });
+  }
+
+  /**
+   * @internal begin() answered now, for the Session's autobegin: the transaction when
+   * beginning it needs no I/O and no await (#beginDeferred); undefined when begin() must be
+   * used instead (which also reports any misuse).
+   */
+  beginNow(): Transaction | undefined {
+    if (this.#closed || this.#busy !== undefined || this.#stream !== undefined || this.#root !== null) return undefined;
+    return this.#beginDeferred(true);
   }
 
   /** A SAVEPOINT inside the current transaction (begun first if needed). */
@@ -396,11 +479,13 @@ export class Connection<C = unknown> implements TransactionHost {
    */
   #beginDeferred(explicit: boolean): Transaction | undefined {
     const engine = this.engine;
-    if (this.#proxy === null || this.#autocommit || engine.dialect.executeAfter === undefined || engine.echo || engine.events.has("begin")) return undefined;
+    if (this.#proxy === null || engine.echo || engine.events.has("begin")) return undefined;
+    // In AUTOCOMMIT nothing is sent at all; otherwise BEGIN must be able to ride along.
+    if (!this.#autocommit && engine.dialect.executeAfter === undefined) return undefined;
     this.#assertNoLostTransaction();
     const tx = new Transaction(this, explicit);
     this.#root = tx;
-    this.#pendingBegin = engine.dialect.beginSql();
+    if (!this.#autocommit) this.#pendingBegin = engine.dialect.beginSql();
     return tx;
   }
 
@@ -484,15 +569,23 @@ export class Connection<C = unknown> implements TransactionHost {
     return this.#rootEnded(tx, how);
   }
 
-  async #endRootOnServer(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+  /** Not an async function: one then() on the driver's promise (the commit of every request). */
+  #endRootOnServer(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
+    let sent: Promise<void>;
     try {
       this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
-      await (how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection));
+      const ended = how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection);
+      sent = ended instanceof Promise ? ended : RESOLVED; // SQLite's driver is synchronous
     } catch (err) {
-      if (how === "rollback") this.#finishRoot(tx, "rolledBack");
-      throw await this.#failed(err, how.toUpperCase(), undefined);
+      sent = Promise.reject(err);
     }
-    await this.#rootEnded(tx, how);
+    return sent.then(
+      () => this.#rootEnded(tx, how),
+      async (err: unknown) => {
+        if (how === "rollback") this.#finishRoot(tx, "rolledBack");
+        throw await this.#failed(err, how.toUpperCase(), undefined);
+      },
+    );
   }
 
   #rootEnded(tx: Transaction, how: "commit" | "rollback"): Promise<void> {

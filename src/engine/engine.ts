@@ -76,15 +76,38 @@ export class Engine<C = unknown> implements EngineCore<C> {
   /** Check out a connection; `await using conn = await engine.connect()` returns it at the end of the block. */
   connect(options?: CheckoutOptions): Promise<Connection<C>> {
     try {
+      if (options === undefined) {
+        const conn = this.connectNow();
+        return conn instanceof Promise ? conn : Promise.resolve(conn);
+      }
       if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
     } catch (err) {
       return Promise.reject(err);
     }
-    // One then() on the pool's promise: no async frames on the hot path (each promise costs
-    // its hooks when an AsyncLocalStorage is active, as in a web request's scope).
     const connected = this.checkout(options).then((proxy) => new Connection<C>(this, proxy));
     return this.events.has("engineConnect") ? connected.then((conn) => this.#announce(conn)) : connected;
   }
+
+  /**
+   * @internal connect() for the hot paths (Session autobegin): the Connection itself when the
+   * pool hands out a ready connection at once, a promise only when it must wait. No async
+   * frames: each promise costs its hooks when an AsyncLocalStorage is active, as in a web
+   * request's scope. Throws what connect() would reject with.
+   */
+  connectNow(): Connection<C> | Promise<Connection<C>> {
+    if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
+    let proxy: PooledConnection<C> | Promise<PooledConnection<C>>;
+    try {
+      proxy = this.#pool.checkoutNow();
+    } catch (err) {
+      proxy = Promise.reject(err);
+    }
+    const connected = proxy instanceof Promise ? proxy.then(this.#connectionOn, (err: unknown) => this.#checkoutFailed(err, undefined).then(this.#connectionOn)) : this.#connectionOn(proxy);
+    if (!this.events.has("engineConnect")) return connected;
+    return connected instanceof Promise ? connected.then((conn) => this.#announce(conn)) : this.#announce(connected);
+  }
+
+  readonly #connectionOn = (proxy: PooledConnection<C>): Connection<C> => new Connection<C>(this, proxy);
 
   async #announce(conn: Connection<C>): Promise<Connection<C>> {
     try {

@@ -1,4 +1,4 @@
-import { currentScope, ROOT_SCOPE, type AsyncScope } from "../context.js";
+import { currentScope, ROOT_SCOPE } from "../context.js";
 
 /**
  * Which engines the current async scope holds a connection of through a Session, and
@@ -13,19 +13,30 @@ export interface ConnectionHold {
   release(): void;
 }
 
-interface HoldRecord {
-  /**
-   * Where the session took its connection, as an Error whose stack is formatted only if the
-   * guard fires. Captured only when the pool records checkout stacks: capturing costs ~5 µs
-   * per session checkout on a small server, a fifth of a request's database work.
-   */
-  readonly site: Error | undefined;
+/** One connection held; `site` is where the session took it. */
+class HoldRecord implements ConnectionHold {
+  constructor(
+    private readonly list: HoldRecord[],
+    /**
+     * Where the session took its connection, as an Error whose stack is formatted only if the
+     * guard fires. Captured only when the pool records checkout stacks: capturing costs ~5 µs
+     * per session checkout on a small server, a fifth of a request's database work.
+     */
+    readonly site: Error | undefined,
+  ) {}
+
+  release(): void {
+    const at = this.list.indexOf(this);
+    if (at >= 0) this.list.splice(at, 1);
+  }
 }
 
 const SITE_NOT_RECORDED =
   "    (not recorded: createEngine(url, { poolCheckoutStacks: true }) or leakDetectionMs records where sessions take connections)";
 
-const holdsByScope = new WeakMap<AsyncScope, Map<object, Set<HoldRecord>>>();
+/** This module's slot in each scope: engine → the connections of it the scope holds. */
+const HOLDS = {};
+type Holds = Map<object, HoldRecord[]>;
 
 const NO_HOLD: ConnectionHold = { release: () => undefined };
 
@@ -33,29 +44,28 @@ const NO_HOLD: ConnectionHold = { release: () => undefined };
 export function holdConnection(engine: object, recordSite: boolean): ConnectionHold {
   const scope = currentScope();
   if (scope === ROOT_SCOPE) return NO_HOLD;
-  let byEngine = holdsByScope.get(scope);
-  if (byEngine === undefined) {
-    byEngine = new Map();
-    holdsByScope.set(scope, byEngine);
+  let holds = scope.slot(HOLDS) as Holds | undefined;
+  if (holds === undefined) {
+    holds = new Map();
+    scope.setSlot(HOLDS, holds);
   }
-  let records = byEngine.get(engine);
-  if (records === undefined) {
-    records = new Set();
-    byEngine.set(engine, records);
+  let list = holds.get(engine);
+  if (list === undefined) {
+    list = [];
+    holds.set(engine, list);
   }
-  const record: HoldRecord = { site: recordSite ? new Error("session checkout") : undefined };
-  records.add(record);
-  const set = records;
-  return { release: () => void set.delete(record) };
+  const record = new HoldRecord(list, recordSite ? new Error("session checkout") : undefined);
+  list.push(record);
+  return record;
 }
 
 /** Where the current scope took a connection of `engine` it still holds, if it does. */
 export function heldHere(engine: object): string | undefined {
   const scope = currentScope();
   if (scope === ROOT_SCOPE) return undefined;
-  const records = holdsByScope.get(scope)?.get(engine);
-  if (records === undefined || records.size === 0) return undefined;
-  const site = records.values().next().value?.site;
+  const records = (scope.slot(HOLDS) as Holds | undefined)?.get(engine);
+  if (records === undefined || records.length === 0) return undefined;
+  const site = records[0]?.site;
   return site === undefined ? SITE_NOT_RECORDED : (site.stack ?? "").split("\n").slice(1).join("\n");
 }
 

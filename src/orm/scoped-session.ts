@@ -1,4 +1,4 @@
-import { currentScope, runInScope } from "../context.js";
+import { AsyncScope, currentScope, runInScope } from "../context.js";
 import { ArgumentError, InvalidRequestError } from "../errors.js";
 import type { Session, SessionOptions } from "./session.js";
 import type { SessionFactory } from "./sessionmaker.js";
@@ -35,24 +35,39 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
   if (typeof factory !== "function") throw new ArgumentError("scopedSession() takes a session factory from sessionmaker().");
   const scopefunc = options.scopefunc ?? currentScope;
   if (typeof scopefunc !== "function") throw new ArgumentError("scopefunc must be a function returning the current scope's key.");
-  // Objects (scopes) are held weakly: a scope that ends without remove() does not leak its key.
-  const byObject = new WeakMap<object, Session>();
+  // An AsyncScope (the default key) keeps the session in a slot of its own; other objects are
+  // held weakly. Either way a scope that ends without remove() does not leak its key.
+  const slot = {};
+  const byObject = new WeakMap<object, Session | typeof ENDED>();
   const byValue = new Map<unknown, Session>();
-  const ended = new WeakSet<object>();
-  const get = (key: unknown): Session | undefined => (isObject(key) ? byObject.get(key) : byValue.get(key));
-  const set = (key: unknown, session: Session): void => void (isObject(key) ? byObject.set(key, session) : byValue.set(key, session));
-  const forget = (key: unknown): void => void (isObject(key) ? byObject.delete(key) : byValue.delete(key));
+  const lookup = (key: unknown): Session | typeof ENDED | undefined =>
+    key instanceof AsyncScope ? (key.slot(slot) as Session | typeof ENDED | undefined) : isObject(key) ? byObject.get(key) : byValue.get(key);
+  const get = (key: unknown): Session | undefined => {
+    const found = lookup(key);
+    return found === ENDED ? undefined : found;
+  };
+  const set = (key: unknown, session: Session): void => {
+    if (key instanceof AsyncScope) key.setSlot(slot, session);
+    else if (isObject(key)) byObject.set(key, session);
+    else byValue.set(key, session);
+  };
+  /** `final` on an object key remembers that its scope ended (a value key cannot end). */
+  const forget = (key: unknown, final: boolean): void => {
+    if (key instanceof AsyncScope) final ? key.setSlot(slot, ENDED) : key.deleteSlot(slot);
+    else if (isObject(key)) final ? byObject.set(key, ENDED) : byObject.delete(key);
+    else byValue.delete(key);
+  };
 
   const registry = ((overrides?: Partial<SessionOptions>) => {
     const key = scopefunc();
-    if (isObject(key) && ended.has(key)) {
+    const existing = lookup(key);
+    if (existing === ENDED) {
       throw new InvalidRequestError(
         "This scope has ended (its request finished) and its session was removed; code that runs after the response " +
           "must open its own session (Session.begin(async (session) => ...)).",
         { code: "SCOPE_ENDED" },
       );
     }
-    const existing = get(key);
     if (existing !== undefined) {
       if (overrides !== undefined) {
         throw new InvalidRequestError(
@@ -73,9 +88,8 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
     try {
       const key = scopefunc();
       session = get(key);
-      forget(key);
       final = removeOptions?.final === true;
-      if (final && isObject(key)) ended.add(key);
+      forget(key, final);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -108,6 +122,8 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** A scope whose session was removed with `final`: db() there raises SCOPE_ENDED. */
+const ENDED: unique symbol = Symbol("athanor.scopeEnded");
 
 function isObject(key: unknown): key is object {
   return (typeof key === "object" && key !== null) || typeof key === "function";

@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
 import type { Connection, ExecuteOptions, Params, StreamOptions } from "../engine/connection.js";
+import type { Transaction } from "../engine/transaction.js";
 import type { AsyncResult } from "../engine/async-result.js";
 import type { Engine } from "../engine/engine.js";
 import type { Result } from "../engine/result.js";
@@ -80,6 +81,20 @@ export class Session implements SessionTransactionHost {
     return this.#root !== null;
   }
 
+  /**
+   * commit() now would send nothing to the database and cannot fail: nothing to flush, no
+   * call running, no failed transaction, and the connection's commit sends nothing (AUTOCOMMIT,
+   * or no statement run yet). The web middlewares answer such a request without waiting for it.
+   */
+  get commitSendsNothing(): boolean {
+    if (this.#root === null) return !this.#objects.hasChanges;
+    if (this.#running !== undefined || this.#objects.hasChanges) return false;
+    for (let level: SessionTransaction | null | undefined = this.#current; level !== null && level !== undefined; level = level.parent) {
+      if (level.state === "deactive") return false;
+    }
+    return this.#root.connection.commitSendsNothing;
+  }
+
   /** The outermost transaction, if one is open. */
   get transaction(): SessionTransaction | undefined {
     return this.#root ?? undefined;
@@ -90,19 +105,36 @@ export class Session implements SessionTransactionHost {
    * Connection.execute (SPEC B1). `select(User)` runs through the identity map and returns
    * entities: `(await session.execute(select(User))).scalars().all()`.
    */
-  async execute<E extends object>(statement: EntitySelect<E>): Promise<Result<Record<string, E>>>;
-  async execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>>;
-  async execute<T extends object>(statement: TextClause | TypedExecutable<T> | EntitySelect<object>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>> {
-    if (isEntitySelect(statement)) {
-      const objects = await this.#orm("execute", true, (ctx) => loadEntities(ctx, statement));
-      return new ResultClass([statement.mapper.name], objects.map((o) => [o]), objects.length) as unknown as Result<T>;
-    }
-    return this.#exclusive("execute", () => {
-      const tx = this.#current;
-      if (tx === null) return this.#beginRoot(false).then((root) => this.#guarded(root, () => root.connection.execute<T>(statement, params, options)));
-      this.#assertNoFailure("run this");
-      return this.#guarded(tx, () => tx.connection.execute<T>(statement, params, options));
-    });
+  execute<E extends object>(statement: EntitySelect<E>): Promise<Result<Record<string, E>>>;
+  execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>>;
+  execute<T extends object>(statement: TextClause | TypedExecutable<T> | EntitySelect<object>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>> {
+    if (isEntitySelect(statement)) return this.#executeEntities(statement) as Promise<Result<T>>;
+    // Not async, and the statement's failure handled in #exclusive's own then(): a session's
+    // statement makes two promises of its own besides the driver's (web requests pay hooks on each).
+    let guarded: SessionTransaction | undefined;
+    return this.#exclusive(
+      "execute",
+      () => {
+        const tx = this.#current;
+        if (tx === null) {
+          const root = this.#beginRoot(false);
+          if (root instanceof Promise) return root.then((r) => this.#guarded(r, () => r.connection.execute<T>(statement, params, options)));
+          guarded = root;
+          return root.connection.execute<T>(statement, params, options);
+        }
+        this.#assertNoFailure("run this");
+        guarded = tx;
+        return tx.connection.execute<T>(statement, params, options);
+      },
+      (err) => {
+        if (guarded !== undefined) this.#statementFailed(guarded, err);
+      },
+    );
+  }
+
+  async #executeEntities<E extends object>(statement: EntitySelect<E>): Promise<Result<Record<string, E>>> {
+    const objects = await this.#orm("execute", true, (ctx) => loadEntities(ctx, statement));
+    return new ResultClass([statement.mapper.name], objects.map((o) => [o]), objects.length) as unknown as Result<Record<string, E>>;
   }
 
   // ---- ORM (SPEC S7, S8) ---------------------------------------------------------------------
@@ -237,7 +269,8 @@ export class Session implements SessionTransactionHost {
           { code: "TRANSACTION_ALREADY_BEGUN" },
         );
       }
-      return this.#beginRoot(true);
+      const root = this.#beginRoot(true);
+      return root instanceof Promise ? root : Promise.resolve(root);
     });
   }
 
@@ -268,19 +301,23 @@ export class Session implements SessionTransactionHost {
       this.#objects.afterCommit(this.expireOnCommit);
       return RESOLVED;
     }
-    return root.connection
-      .commit()
-      .then(
-        () => {
-          this.#closeLevels(root, "committed");
-          return this.#release();
-        },
-        (err: unknown) => {
-          this.#deactivate(root, err);
-          throw err;
-        },
-      )
-      .then(() => this.#objects.afterCommit(this.expireOnCommit));
+    if (root.connection.commitNow()) {
+      // Nothing to send (AUTOCOMMIT, or no statement ran): no promise of its own.
+      this.#closeLevels(root, "committed");
+      this.#objects.afterCommit(this.expireOnCommit);
+      return this.#release();
+    }
+    return root.connection.commit().then(
+      () => {
+        this.#closeLevels(root, "committed");
+        this.#objects.afterCommit(this.expireOnCommit);
+        return this.#release();
+      },
+      (err: unknown) => {
+        this.#deactivate(root, err);
+        throw err;
+      },
+    );
   }
 
   /** Roll back the outermost transaction, whatever state it is in, and give the connection back. */
@@ -390,22 +427,35 @@ export class Session implements SessionTransactionHost {
     }
   }
 
-  #beginRoot(explicit: boolean): Promise<SessionTransaction> {
-    return this.bind.connect().then((conn) =>
-      conn.begin().then(
-        (dbTransaction) => {
-          const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
-          this.#root = root;
-          this.#current = root;
-          this.#hold = holdConnection(this.bind, this.bind.pool.recordsCheckoutStacks);
-          return root;
-        },
-        (err: unknown) =>
-          conn.close().then(() => {
-            throw err;
-          }),
-      ),
+  /**
+   * Take a connection and begin: synchronously when the pool has a ready connection and
+   * beginning sends nothing (the common case: BEGIN rides with the first statement), so a
+   * session's first statement costs no promises of its own; otherwise through the promises.
+   * Throws (synchronously) what connecting would reject with.
+   */
+  #beginRoot(explicit: boolean): SessionTransaction | Promise<SessionTransaction> {
+    const conn = this.bind.connectNow();
+    if (conn instanceof Promise) return conn.then((c) => this.#beginOn(c, explicit));
+    const dbTransaction = conn.beginNow();
+    return dbTransaction !== undefined ? this.#rootOn(conn, dbTransaction, explicit) : this.#beginOn(conn, explicit);
+  }
+
+  #beginOn(conn: Connection, explicit: boolean): Promise<SessionTransaction> {
+    return conn.begin().then(
+      (dbTransaction) => this.#rootOn(conn, dbTransaction, explicit),
+      (err: unknown) =>
+        conn.close().then(() => {
+          throw err;
+        }),
     );
+  }
+
+  #rootOn(conn: Connection, dbTransaction: Transaction, explicit: boolean): SessionTransaction {
+    const root = new SessionTransaction(this, undefined, explicit, conn, dbTransaction);
+    this.#root = root;
+    this.#current = root;
+    this.#hold = holdConnection(this.bind, this.bind.pool.recordsCheckoutStacks);
+    return root;
   }
 
   /** The innermost open level, begun if nothing is open; refuses work after a failure (S3). */
@@ -424,11 +474,16 @@ export class Session implements SessionTransactionHost {
       running = Promise.reject(err);
     }
     return running.catch((err: unknown) => {
-      if (err instanceof ArgumentError) throw err; // refused before anything was sent
-      const lostConnection = err instanceof PendingRollbackError || (err instanceof DBAPIError && err.connectionInvalidated);
-      this.#deactivate(lostConnection && this.#root !== null ? this.#root : tx, err);
+      this.#statementFailed(tx, err);
       throw err;
     });
+  }
+
+  /** A statement on `tx` failed: a database error deactivates it (a lost connection, the root). */
+  #statementFailed(tx: SessionTransaction, err: unknown): void {
+    if (err instanceof ArgumentError) return; // refused before anything was sent
+    const lostConnection = err instanceof PendingRollbackError || (err instanceof DBAPIError && err.connectionInvalidated);
+    this.#deactivate(lostConnection && this.#root !== null ? this.#root : tx, err);
   }
 
   #deactivate(tx: SessionTransaction, err: unknown): void {
@@ -499,7 +554,7 @@ export class Session implements SessionTransactionHost {
    * One operation at a time (SPEC S6). Not an async function: every session call goes through
    * here, and in a web request's scope (AsyncLocalStorage) each promise made costs its hooks.
    */
-  #exclusive<T>(method: string, work: () => Promise<T>): Promise<T> {
+  #exclusive<T>(method: string, work: () => Promise<T>, onError?: (err: unknown) => void): Promise<T> {
     if (this.#finalized) {
       return Promise.reject(
         new InvalidRequestError(`This Session was closed for good (its scope ended); can't ${method}(). Open a new Session.`, { code: "SESSION_CLOSED" }),
@@ -527,6 +582,7 @@ export class Session implements SessionTransactionHost {
         return value;
       },
       (err: unknown) => {
+        onError?.(err);
         this.#busy = undefined;
         this.#running = undefined;
         throw err;

@@ -104,18 +104,29 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   /** Check out a connection. Close the returned proxy (or `await using` it) to give it back. */
   connect(options?: CheckoutOptions): Promise<PooledConnection<C>> {
-    const stack = this.settings.checkoutStacks ? captureStack(this.connect) : undefined;
     try {
       if (options === undefined) {
-        const got = this.acquire(undefined, stack);
-        if (!(got instanceof ConnectionRecord)) return got; // a waiter: served by deliverToWaiter()
-        if (this.fastCheckout && this.isReady(got)) return Promise.resolve(this.handOut(got, stack));
-        return this.prepare(got, this.request(undefined, stack));
+        const got = this.checkoutNow(this.connect);
+        return got instanceof Promise ? got : Promise.resolve(got);
       }
-      return this.connectWith(options, stack);
+      return this.connectWith(options, this.settings.checkoutStacks ? captureStack(this.connect) : undefined);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * @internal connect() without options for the engine's hot path: the proxy itself when an
+   * idle connection is ready to hand out, a promise only when the checkout must wait or
+   * prepare one (each promise costs its hooks inside an AsyncLocalStorage scope). Throws
+   * what connect() would reject with. `caller`: where the recorded checkout stack starts.
+   */
+  checkoutNow(caller: (...args: never[]) => unknown = this.checkoutNow): PooledConnection<C> | Promise<PooledConnection<C>> {
+    const stack = this.settings.checkoutStacks ? captureStack(caller) : undefined;
+    const got = this.acquire(undefined, stack);
+    if (!(got instanceof ConnectionRecord)) return got; // a waiter: served by deliverToWaiter()
+    if (this.fastCheckout && this.isReady(got)) return this.handOut(got, stack);
+    return this.prepare(got, this.request(undefined, stack));
   }
 
   /** Counts and checked-out connections (with age and, if recorded, where they were checked out). */

@@ -123,10 +123,11 @@ export class ResponseGate {
       case "open":
         break;
     }
-    if (!this.request.hasTransaction()) {
-      // Nothing to commit: answer now; ending the scope (removing an idle session) is cheap.
+    if (!this.request.mustEndBeforeResponse()) {
+      // Nothing that could fail (no transaction, or only AUTOCOMMIT statements): answer now,
+      // then end the scope (the session goes back, sending nothing).
       this.#phase = "done";
-      void this.request.end("rollback");
+      void this.request.end(this.request.outcomeFor(this.res.statusCode));
       return this.#end(args);
     }
     this.#phase = "deciding";

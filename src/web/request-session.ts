@@ -2,6 +2,7 @@ import { ArgumentError } from "../errors.js";
 import { currentScope, runInExistingScope, type AsyncScope } from "../context.js";
 import type { Logger } from "../log.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
+import type { Session } from "../orm/session.js";
 
 /**
  * When the request-scoped session commits (SPEC S5):
@@ -19,6 +20,7 @@ export interface RequestScopeOptions {
 export type Outcome = "commit" | "rollback";
 
 const COMMITTED: Ending = Object.freeze({ committed: true });
+const FINAL = Object.freeze({ final: true });
 const NOT_COMMITTED: Ending = Object.freeze({ committed: false });
 
 /** What ending the request's unit of work did. */
@@ -71,9 +73,13 @@ export class RequestSession {
     return this.#ending !== undefined;
   }
 
-  /** This request's session has an open transaction (false if it never touched the database). */
-  hasTransaction(): boolean {
-    return this.#ending === undefined && this.#inScope(() => this.db.has() && this.db().inTransaction);
+  /**
+   * Ending this request's session could fail on the database, so the response must wait for it:
+   * an open transaction whose COMMIT (or a flush) has something to send. False when the request
+   * never touched the database, or ran only statements that committed themselves (AUTOCOMMIT).
+   */
+  mustEndBeforeResponse(): boolean {
+    return this.#ending === undefined && this.#inScope(() => this.db.has() && this.db().inTransaction && !this.db().commitSendsNothing);
   }
 
   /** "commit" only when configured to and the response is a success. */
@@ -83,26 +89,26 @@ export class RequestSession {
 
   /** Commit or roll back, then remove the session. Never rejects: failures are logged or returned. */
   end(outcome: Outcome = "rollback"): Promise<Ending> {
-    this.#ending ??= this.#inScope(() => {
-      try {
-        return this.#finish(outcome);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }).catch((err: unknown) => {
-      this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
-      return { committed: false };
-    });
+    this.#ending ??= this.#inScope(() => this.#finish(outcome));
     return this.#ending;
   }
 
-  /** Not async where nothing is to commit: in the request's scope every promise costs its hooks. */
+  /**
+   * Two promises when there is something to commit, one otherwise: in the request's scope
+   * every promise costs its hooks. Never rejects.
+   */
   #finish(outcome: Outcome): Promise<Ending> {
-    const session = this.db.has() ? this.db() : undefined;
-    if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove().then(() => NOT_COMMITTED);
+    let session: Session | undefined;
+    try {
+      session = this.db.has() ? this.db() : undefined;
+    } catch (err) {
+      this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
+      return this.#remove(NOT_COMMITTED);
+    }
+    if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove(NOT_COMMITTED);
     return session.commit().then(
-      () => this.#remove().then(() => COMMITTED),
-      (err: unknown) => this.#remove().then((): Ending => ({ committed: false, commitError: err })),
+      () => this.#remove(COMMITTED),
+      (err: unknown) => this.#remove({ committed: false, commitError: err }),
     );
   }
 
@@ -111,10 +117,20 @@ export class RequestSession {
    * handler is still running a statement (it went on after the response, or the client left),
    * close() waits for that call first; the session then refuses further work.
    */
-  #remove(): Promise<void> {
-    return this.db.remove({ final: true }).catch((err: unknown) => {
-      this.logger.error(`athanor: removing the request's session failed: ${describe(err)}`);
-    });
+  #remove(ending: Ending): Promise<Ending> {
+    let removed: Promise<void>;
+    try {
+      removed = this.db.remove(FINAL);
+    } catch (err) {
+      removed = Promise.reject(err);
+    }
+    return removed.then(
+      () => ending,
+      (err: unknown) => {
+        this.logger.error(`athanor: removing the request's session failed: ${describe(err)}`);
+        return ending;
+      },
+    );
   }
 
   #inScope<T>(fn: () => T): T {

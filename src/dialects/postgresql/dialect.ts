@@ -54,11 +54,13 @@ export class PostgresqlDialect implements Dialect<PgClient> {
   }
 
   // The pool's half (SPEC P9, P13, P14): pg-pool-dialect.ts.
+  // A Connection's COMMIT/ROLLBACK go the statements' light way (pg-statement.ts): one
+  // promise where pg's client.query makes a Query, a promise and a catch.
   rollback(conn: PgClient): Promise<void> {
-    return this.#pool.rollback(conn);
+    return runPgStatement(conn, "ROLLBACK", []).then(NOTHING);
   }
   commit(conn: PgClient): Promise<void> {
-    return this.#pool.commit(conn);
+    return runPgStatement(conn, "COMMIT", []).then(NOTHING);
   }
   close(conn: PgClient): Promise<void> {
     return this.#pool.close(conn);
@@ -142,3 +144,5 @@ export class PostgresqlDialect implements Dialect<PgClient> {
 export function createPostgresqlDialect(options: PostgresqlDialectOptions = {}): PostgresqlDialect {
   return new PostgresqlDialect(options);
 }
+
+function NOTHING(): void {}
