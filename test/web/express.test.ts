@@ -188,3 +188,42 @@ describe("athanorExpress: a commit that fails answers 500, never 200", () => {
     });
   }
 });
+
+describe("athanorExpress with an AUTOCOMMIT engine: answered without waiting, unless something could still fail", () => {
+  for (const target of targets) {
+    test(target.name, { skip: target.skip }, async () => {
+      const { engine, db, logged } = target.open({ isolationLevel: "AUTOCOMMIT" });
+      const table = target.table("web_express_autocommit");
+      await createTable(db, table);
+      const app = express();
+      app.set("env", "test");
+      app.use(athanorExpress(db, { commit: "on-success" }));
+      app.post("/insert/:id", async (req, res) => {
+        await db.execute(text(`INSERT INTO ${table} (id) VALUES (:id)`), { id: Number(req.params.id) });
+        res.status(req.params.id === "2" ? 400 : 201).json({ ok: true });
+      });
+      app.post("/swallow/:id", async (req, res) => {
+        // A failed statement leaves the session refusing to commit until rollback: the answer must not be a success.
+        await db.execute(text(`INSERT INTO ${table} (id) VALUES (:id)`), { id: Number(req.params.id) }).catch(() => undefined);
+        res.status(201).json({ ok: true });
+      });
+      const { server, port } = await listen(app);
+      try {
+        const agent = new Agent({ keepAlive: true });
+        assert.equal((await post(port, "/insert/1", agent)).status, 201);
+        assert.equal((await post(port, "/insert/2", agent)).status, 400, "in AUTOCOMMIT the statement committed itself: a 400 cannot undo it");
+        const swallowed = await post(port, "/swallow/1", agent); // duplicate key
+        assert.equal(swallowed.status, 500);
+        assert.doesNotMatch(swallowed.body, /ok/);
+        agent.destroy();
+        assert.equal(await settledPool(engine), 0);
+        assert.ok(logged.some((l) => l.level === "error" && /commit/i.test(l.message)));
+        const rows = await db.scope(async () => (await db.execute(text(`SELECT id FROM ${table} ORDER BY id`))).scalars().all());
+        assert.deepEqual(rows.map(Number), [1, 2]);
+      } finally {
+        await close(server);
+        await dropTable(db, table);
+      }
+    });
+  }
+});
