@@ -58,10 +58,19 @@ export async function paginate<E extends object>(ctx: OrmContext, statement: Ent
   checkPositive(options.perPage, "perPage");
   const { page, perPage } = options;
   const items = await loadEntities(ctx, statement.limit(perPage).offset((page - 1) * perPage));
-  const counted = coreSelect(func.count().as("total")).from(statement.toCore({ order: false, page: false, eager: false }).statement.subquery("paginated"));
-  const total = Number((await ctx.run(counted)).scalar() ?? 0);
+  const total = await countRows(ctx, statement, false);
   const pages = Math.ceil(total / perPage);
   return { items, total, page, perPage, pages, hasNext: page < pages, hasPrev: page > 1 };
+}
+
+/**
+ * How many rows `statement` selects: SELECT count(*) FROM (the statement, unordered, without
+ * eager loads) — nothing is loaded. `page`: keep its LIMIT/OFFSET (Query.count() counts the
+ * query as written; a paginated total counts them all).
+ */
+export async function countRows(ctx: OrmContext, statement: EntitySelect<object>, page: boolean): Promise<number> {
+  const counted = coreSelect(func.count().as("total")).from(statement.toCore({ order: false, page, eager: false }).statement.subquery("counted"));
+  return Number((await ctx.run(counted)).scalar() ?? 0);
 }
 
 interface SortKey {

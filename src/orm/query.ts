@@ -17,6 +17,7 @@ import type { Page, PageOptions } from "./pagination.js";
 export interface QuerySession {
   scalars<E extends object>(statement: EntitySelect<E>): Promise<ScalarResult<E>>;
   paginate<E extends object>(statement: EntitySelect<E>, options: PageOptions): Promise<Page<E>>;
+  count(statement: EntitySelect<object>): Promise<number>;
 }
 
 export class Query<E extends object> {
@@ -75,8 +76,9 @@ export class Query<E extends object> {
     return (await this.session.scalars(this.statement.limit(2))).oneOrNone();
   }
 
-  async count(): Promise<number> {
-    return (await this.session.paginate(this.statement, { page: 1, perPage: 1 })).total;
+  /** SELECT count(*) over the query (its limit and offset applied, as SQLAlchemy's Query.count()); loads nothing. */
+  count(): Promise<number> {
+    return this.session.count(this.statement);
   }
 
   async paginate(options: PageOptions): Promise<Page<E>> {

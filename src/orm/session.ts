@@ -23,7 +23,7 @@ import type { IdentityMap } from "./identity-map.js";
 import { loadEntities } from "./loading.js";
 import type { OrmContext } from "./orm-context.js";
 import { getByKey, identityHit, merge, refresh, type PrimaryKey } from "./orm-operations.js";
-import { keysetPage, paginate, streamEntities, type KeysetOptions, type KeysetPage, type Page, type PageOptions, type StreamEntitiesOptions } from "./pagination.js";
+import { countRows, keysetPage, paginate, streamEntities, type KeysetOptions, type KeysetPage, type Page, type PageOptions, type StreamEntitiesOptions } from "./pagination.js";
 import { Query } from "./query.js";
 import { SessionObjects } from "./session-objects.js";
 
@@ -206,6 +206,11 @@ export class Session implements SessionTransactionHost {
   }
 
   /** A page of entities, and the total across pages. */
+  /** How many rows an entity select returns (its LIMIT/OFFSET applied), counted by the database: nothing is loaded. */
+  async count(statement: EntitySelect<object>): Promise<number> {
+    return this.#orm("count", true, (ctx) => countRows(ctx, statement, true));
+  }
+
   async paginate<E extends object>(statement: EntitySelect<E>, options: PageOptions): Promise<Page<E>> {
     return this.#orm("paginate", true, (ctx) => paginate(ctx, statement, options));
   }

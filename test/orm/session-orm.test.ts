@@ -191,7 +191,12 @@ for (const target of await engineTargets()) {
         const page = await session.paginate(select(m.User).orderBy(m.User.c.id), { page: 2, perPage: 2 });
         assert.deepEqual(page.items.map((u) => u.id), [3, 4]);
         assert.deepEqual([page.total, page.pages, page.hasNext, page.hasPrev], [5, 3, true, true]);
+        const sql = captureSql(engine);
         assert.equal(await session.query(m.User).count(), 5);
+        assert.equal(sql.sql().length, 1, "count() runs one SELECT count(*) and loads no row");
+        assert.match(sql.sql()[0] as string, /^SELECT count\(\*\) AS .total. FROM \(SELECT /i);
+        assert.equal(await session.query(m.User).filter(m.User.c.id.gt(1)).orderBy(m.User.c.id).limit(2).count(), 2, "limit applied, as SQLAlchemy's Query.count()");
+        assert.equal(await session.count(select(m.User).where(m.User.c.id.gt(3))), 2);
         const seen: number[] = [];
         let after: readonly unknown[] | undefined;
         do {
