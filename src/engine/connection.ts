@@ -226,7 +226,7 @@ export class Connection<C = unknown> implements TransactionHost {
    * then each batch; not the time the loop spends on rows.
    */
   async stream<T extends object = Record<string, unknown>>(
-    statement: TextClause,
+    statement: TextClause | TypedExecutable<T>,
     params?: Params,
     options?: StreamOptions,
   ): Promise<AsyncResult<T>> {
@@ -236,8 +236,19 @@ export class Connection<C = unknown> implements TransactionHost {
     const guard = CallGuard.for(limits);
     try {
       return await this.#exclusive("stream", async () => {
-        const clause = checkStatement(statement);
-        const { sql, values } = this.#compile(clause, params);
+        let sql: string;
+        let values: unknown[];
+        let processRows: ((rows: unknown[][]) => unknown[][]) | undefined;
+        if (isExecutable(statement)) {
+          // As execute(): compiled once connected; its rows converted batch by batch.
+          await this.#ensureProxy(guard);
+          const compiled = statement.compileFor(this.engine.dialect, params);
+          checkBindValues(compiled.params, undefined);
+          ({ sql, processRows } = compiled);
+          values = [...compiled.params];
+        } else {
+          ({ sql, values } = this.#compile(checkStatement(statement), params));
+        }
         this.#throwIfFired(guard, sql, values);
         await this.#autobegin(guard);
         const proxy = await this.#ensureProxy(guard);
@@ -259,6 +270,7 @@ export class Connection<C = unknown> implements TransactionHost {
             connectionValid: () => this.#proxy === proxy && proxy.isValid,
           });
         }
+        if (processRows !== undefined) cursor = processedCursor(cursor, processRows);
         const result = new AsyncResult<T>(cursor, yieldPer, {
           onError: (err) => this.#failed(err, sql, values),
           onClose: () => {
@@ -864,6 +876,20 @@ export class Connection<C = unknown> implements TransactionHost {
       },
     );
   }
+}
+
+/** A cursor whose batches go through a compiled statement's row processors (types read back). */
+function processedCursor(cursor: DriverCursor, processRows: (rows: unknown[][]) => unknown[][]): DriverCursor {
+  return {
+    get columns() {
+      return cursor.columns;
+    },
+    fetch: async (size) => {
+      const rows = await cursor.fetch(size);
+      return rows.length > 0 ? processRows(rows) : rows;
+    },
+    close: () => cursor.close(),
+  };
 }
 
 function checkStatement(statement: unknown): TextClause {

@@ -252,7 +252,7 @@ export class Session implements SessionTransactionHost {
   }
 
   /** Stream a large result through a server-side cursor (see Connection.stream). */
-  async stream<T extends object = Record<string, unknown>>(statement: TextClause, params?: Params, options?: StreamOptions): Promise<AsyncResult<T>> {
+  async stream<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params, options?: StreamOptions): Promise<AsyncResult<T>> {
     return this.#exclusive("stream", async () => {
       const tx = await this.#usableTransaction();
       return this.#guarded(tx, () => tx.connection.stream<T>(statement, params, options));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { text } from "../../../src/index.js";
+import { boolean, dateTime, executeStatement, insert, integer, MetaData, select, text } from "../../../src/index.js";
 import { disposeAll, engineTargets, recordSql } from "../../support/engines.js";
 
 after(disposeAll);
@@ -95,6 +95,28 @@ for (const target of await engineTargets()) {
         })(),
         /A stream is open on this Connection/,
       );
+    });
+
+    it("stream() takes a select(): bound values, and rows read back as the columns' types", async () => {
+      const engine = target.engine();
+      const metadata = new MetaData();
+      const flags = metadata.table(target.table("stream_flags"), { id: integer().primaryKey(), on: boolean().notNull(), seenAt: dateTime().named("seen_at") });
+      await metadata.createAll(engine);
+      try {
+        const seen = new Date("2024-05-06T07:08:09.123Z");
+        await engine.begin((conn) => executeStatement(conn, insert(flags).values(Array.from({ length: 2500 }, (_, i) => ({ id: i + 1, on: i % 2 === 0, seenAt: seen })))));
+        await using conn = await engine.connect();
+        const result = await conn.stream(select(flags.c.id, flags.c.on, flags.c.seenAt).where(flags.c.id.gt(500)).orderBy(flags.c.id), undefined, { yieldPer: 700 });
+        let count = 0;
+        for await (const row of result) {
+          count++;
+          assert.equal(row.on, (row.id - 1) % 2 === 0, "booleans come back as booleans (SQLite and MySQL store 0/1)");
+          assert.ok(row.seenAt instanceof Date && row.seenAt.getTime() === seen.getTime());
+        }
+        assert.equal(count, 2000);
+      } finally {
+        await metadata.dropAll(engine);
+      }
     });
 
     if (target.name === "postgresql") {
