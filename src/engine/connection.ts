@@ -23,12 +23,12 @@ import type { Dialect, DriverCursor, DriverResult, IsolationLevel } from "./inte
 import { checkIsolationLevel } from "./isolation.js";
 import { Result } from "./result.js";
 import { NestedTransaction, Transaction, type TransactionHost } from "./transaction.js";
+import { RESOLVED, unlessResolved } from "../resolved.js";
 
 export type Params = Record<string, unknown>;
 export type { ExecuteOptions, StreamOptions };
 
 const BACKSLASH_ESCAPES = { backslashEscapes: true } as const;
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** SQL that leaves a transaction open even in AUTOCOMMIT mode. */
 const OPENS_TRANSACTION = /^\s*(BEGIN|START\s+TRANSACTION|SAVEPOINT)\b/i;
@@ -592,7 +592,7 @@ export class Connection<C = unknown> implements TransactionHost {
       sent = Promise.reject(err);
     }
     return sent.then(
-      () => this.#rootEnded(tx, how),
+      () => unlessResolved(this.#rootEnded(tx, how)),
       async (err: unknown) => {
         if (how === "rollback") this.#finishRoot(tx, "rolledBack");
         throw await this.#failed(err, how.toUpperCase(), undefined);

@@ -2,6 +2,7 @@ import { AsyncScope, currentScope, runInScope } from "../context.js";
 import { ArgumentError, InvalidRequestError } from "../errors.js";
 import type { Session, SessionOptions } from "./session.js";
 import type { SessionFactory } from "./sessionmaker.js";
+import { RESOLVED } from "../resolved.js";
 
 /** The Session methods a scoped session forwards to the current scope's session. */
 type Forwarded = "execute" | "stream" | "connection" | "begin" | "beginNested" | "commit" | "rollback" | "close";
@@ -121,7 +122,6 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
   return registry;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
 /** A scope whose session was removed with `final`: db() there raises SCOPE_ENDED. */
 const ENDED: unique symbol = Symbol("athanor.scopeEnded");
 

@@ -26,6 +26,7 @@ import { getByKey, identityHit, merge, refresh, type PrimaryKey } from "./orm-op
 import { countRows, keysetPage, paginate, streamEntities, type KeysetOptions, type KeysetPage, type Page, type PageOptions, type StreamEntitiesOptions } from "./pagination.js";
 import { Query } from "./query.js";
 import { SessionObjects } from "./session-objects.js";
+import { RESOLVED, unlessResolved } from "../resolved.js";
 
 export interface SessionOptions {
   /** The engine the session's connections come from. */
@@ -316,7 +317,7 @@ export class Session implements SessionTransactionHost {
       () => {
         this.#closeLevels(root, "committed");
         this.#objects.afterCommit(this.expireOnCommit);
-        return this.#release();
+        return unlessResolved(this.#release());
       },
       (err: unknown) => {
         this.#deactivate(root, err);
@@ -598,7 +599,6 @@ export class Session implements SessionTransactionHost {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
 
 function checkFlag(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;

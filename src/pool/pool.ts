@@ -27,8 +27,8 @@ export interface WaitingCheckout {
   readonly stack: string | undefined;
 }
 import { raceDeadline } from "./race-deadline.js";
+import { RESOLVED } from "../resolved.js";
 
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Checkout listeners may refuse this many connections in a row (SQLAlchemy's 3 attempts). */
 const CHECKOUT_ATTEMPTS = 3;

@@ -138,25 +138,32 @@ export class ResponseGate {
     return this.res;
   }
 
+  /**
+   * Commit or roll back, then send (or replace, or drop) the held response. A promise chain of
+   * one then(), not an async function: in the request's scope every promise costs its hooks.
+   * RequestSession.end() never rejects; a failure here is logged and the response dropped.
+   */
   #decideLogged(): void {
-    this.#decide().catch((err: unknown) => {
-      this.logger.error(`athanor: ending the response failed: ${describe(err)}`);
-      if (!this.res.destroyed) this.res.destroy();
-    });
-  }
-
-  async #decide(): Promise<void> {
     const abandoned = this.#abandoned();
     this.#phase = "finishing";
     const { statusCode, statusMessage } = this.res;
     const headers = this.res.getHeaders();
-    let ending: Ending;
+    void this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode)).then((ending) => {
+      try {
+        this.#decided(ending, abandoned, statusCode, statusMessage, headers);
+      } catch (err) {
+        this.logger.error(`athanor: ending the response failed: ${describe(err)}`);
+        if (!this.res.destroyed) this.res.destroy();
+      }
+    });
+  }
+
+  #decided(ending: Ending, abandoned: boolean, statusCode: number, statusMessage: string, headers: OutgoingHttpHeaders): void {
     try {
-      ending = await this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode));
-    } finally {
       (this.res as HeldResponse)[HELD] = false; // back to Node's own answer
       this.#restoreDestroy?.();
       if (this.#lateEnd) this.#restore(statusCode, statusMessage, headers);
+    } finally {
       this.#phase = "done";
     }
     const asked = this.#destroyAsked;
@@ -192,7 +199,7 @@ export class ResponseGate {
   #onClose(): void {
     this.#closed = true;
     // "open": the client left before the handler answered. "done": the response is out (or
-    // was given up); end() is idempotent. "deciding"/"finishing": #decide sees #closed.
+    // was given up); end() is idempotent. "deciding"/"finishing": #decided sees #closed.
     if (this.#phase === "open") this.#phase = "done";
     if (this.#phase === "done") void this.request.end("rollback");
   }

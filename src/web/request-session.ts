@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { RESOLVED } from "../resolved.js";
 import { currentScope, runInExistingScope, type AsyncScope } from "../context.js";
 import type { Logger } from "../log.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
@@ -103,9 +104,9 @@ export class RequestSession {
       session = this.db.has() ? this.db() : undefined;
     } catch (err) {
       this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
-      return this.#remove(NOT_COMMITTED);
+      return settled(this.#remove(NOT_COMMITTED));
     }
-    if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove(NOT_COMMITTED);
+    if (session === undefined || outcome !== "commit" || !session.inTransaction) return settled(this.#remove(NOT_COMMITTED));
     return session.commit().then(
       () => this.#remove(COMMITTED),
       (err: unknown) => this.#remove({ committed: false, commitError: err }),
@@ -117,13 +118,14 @@ export class RequestSession {
    * handler is still running a statement (it went on after the response, or the client left),
    * close() waits for that call first; the session then refuses further work.
    */
-  #remove(ending: Ending): Promise<Ending> {
+  #remove(ending: Ending): Ending | Promise<Ending> {
     let removed: Promise<void>;
     try {
       removed = this.db.remove(FINAL);
     } catch (err) {
       removed = Promise.reject(err);
     }
+    if (removed === RESOLVED) return ending; // nothing was open: no promise to wait on
     return removed.then(
       () => ending,
       (err: unknown) => {
@@ -140,4 +142,8 @@ export class RequestSession {
 
 export function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+function settled<T>(value: T | Promise<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }
