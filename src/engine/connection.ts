@@ -349,6 +349,13 @@ export class Connection<C = unknown> implements TransactionHost {
 
   /** Commit the current transaction, if any ("commit as you go"). */
   commit(): Promise<void> {
+    const tx = this.#root;
+    const proxy = this.#proxy;
+    if (tx !== null && proxy !== null && !this.#closed && this.#busy === undefined && this.#stream === undefined && this.#lostTransaction === undefined && this.#pendingBegin === undefined && !this.#autocommit && !this.engine.events.has("commit")) {
+      // A COMMIT to send (every request's): #exclusive and #endRoot inlined, one then() fewer.
+      this.#busy = "commit";
+      return this.#endRootOnServer(proxy, tx, "commit", true);
+    }
     return this.#exclusive("commit", () => (this.#root !== null ? this.#endRoot(this.#root, "commit") : RESOLVED));
   }
 
@@ -582,8 +589,8 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /** Not an async function: one then() on the driver's promise (the commit of every request). */
-  #endRootOnServer(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback"): Promise<void> {
-    let sent: Promise<void>;
+  #endRootOnServer(proxy: PooledConnection<C>, tx: Transaction, how: "commit" | "rollback", clearsBusy = false): Promise<void> {
+    let sent: Promise<unknown>;
     try {
       this.#echoed(how === "commit" ? "COMMIT" : "ROLLBACK", undefined);
       const ended = how === "commit" ? this.engine.dialect.commit(proxy.dbapiConnection) : this.engine.dialect.rollback(proxy.dbapiConnection);
@@ -592,10 +599,17 @@ export class Connection<C = unknown> implements TransactionHost {
       sent = Promise.reject(err);
     }
     return sent.then(
-      () => unlessResolved(this.#rootEnded(tx, how)),
+      () => {
+        if (clearsBusy) this.#busy = undefined;
+        return unlessResolved(this.#rootEnded(tx, how));
+      },
       async (err: unknown) => {
         if (how === "rollback") this.#finishRoot(tx, "rolledBack");
-        throw await this.#failed(err, how.toUpperCase(), undefined);
+        try {
+          throw await this.#failed(err, how.toUpperCase(), undefined);
+        } finally {
+          if (clearsBusy) this.#busy = undefined;
+        }
       },
     );
   }

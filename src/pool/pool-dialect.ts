@@ -4,10 +4,10 @@
  * dialect's implementation; a pool built on its own gets `genericPoolDialect`.
  */
 export interface PoolDialect<C> {
-  /** Roll back whatever the connection has open (reset on return). */
-  rollback(conn: C): Promise<void> | void;
-  /** Commit whatever the connection has open (resetOnReturn: "commit"). */
-  commit(conn: C): Promise<void> | void;
+  /** Roll back whatever the connection has open (reset on return). What it resolves to is ignored. */
+  rollback(conn: C): Promise<unknown> | void;
+  /** Commit whatever the connection has open (resetOnReturn: "commit"). What it resolves to is ignored. */
+  commit(conn: C): Promise<unknown> | void;
   /** Really close the driver connection. Must not throw if it is already dead. */
   close(conn: C): Promise<void> | void;
   /**

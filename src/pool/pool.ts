@@ -463,7 +463,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
       const mode = this.settings.resetOnReturn;
       if (mode !== "none" && !transactionWasReset) {
         if (this.listensReset) return this.resetWithListeners(record, conn, mode);
-        let pending: Promise<void> | void;
+        let pending: Promise<unknown> | void;
         try {
           pending = mode === "rollback" ? this.dialect.rollback(conn) : this.dialect.commit(conn);
         } catch (err) {

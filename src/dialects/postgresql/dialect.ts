@@ -54,13 +54,13 @@ export class PostgresqlDialect implements Dialect<PgClient> {
   }
 
   // The pool's half (SPEC P9, P13, P14): pg-pool-dialect.ts.
-  // A Connection's COMMIT/ROLLBACK go the statements' light way (pg-statement.ts): one
-  // promise where pg's client.query makes a Query, a promise and a catch.
-  rollback(conn: PgClient): Promise<void> {
-    return runPgStatement(conn, "ROLLBACK", []).then(NOTHING);
+  // COMMIT/ROLLBACK go the statements' light way (pg-statement.ts): one promise where pg's
+  // client.query makes a Query, a promise and a catch (what they resolve to is ignored).
+  rollback(conn: PgClient): Promise<unknown> {
+    return runPgStatement(conn, "ROLLBACK", []);
   }
-  commit(conn: PgClient): Promise<void> {
-    return runPgStatement(conn, "COMMIT", []).then(NOTHING);
+  commit(conn: PgClient): Promise<unknown> {
+    return runPgStatement(conn, "COMMIT", []);
   }
   close(conn: PgClient): Promise<void> {
     return this.#pool.close(conn);
@@ -144,5 +144,3 @@ export class PostgresqlDialect implements Dialect<PgClient> {
 export function createPostgresqlDialect(options: PostgresqlDialectOptions = {}): PostgresqlDialect {
   return new PostgresqlDialect(options);
 }
-
-function NOTHING(): void {}
