@@ -18,31 +18,9 @@ import type { AnyColumn } from "../sql/schema/column.js";
 import { select as coreSelect, type Select } from "../sql/statement/select.js";
 import type { RowOfItems, SelectItem } from "../sql/statement/select-items.js";
 import { isEntityClass, type EntityClass } from "./entity-class.js";
+import { resolveLoaderPath, type LoaderOption } from "./loader-options.js";
 import { mapperOf, type Mapper } from "./mapper.js";
 import type { Relationship } from "./relationships.js";
-
-export type LoaderStrategy = "selectin" | "joined";
-
-/** How a relationship is loaded by a query: `selectinload("posts")`, `joinedload("author")`. */
-export interface LoaderOption<E extends object = object> {
-  readonly strategy: LoaderStrategy;
-  readonly key: string;
-  /** Phantom: the entity the option applies to. */
-  readonly __entity?: (entity: E) => void;
-}
-
-/** The relationship names of an entity type (its properties that are not plain column values). */
-export type RelationshipKey<E> = { [K in keyof E & string]: E[K] extends object | null ? (E[K] extends Date ? never : K) : never }[keyof E & string];
-
-/** Load the relationship with a second SELECT ... WHERE key IN (...) per query (SQLAlchemy selectinload). */
-export function selectinload<E extends object>(key: RelationshipKey<E> | (string & {})): LoaderOption<E> {
-  return { strategy: "selectin", key };
-}
-
-/** Load the relationship in the same SELECT through a LEFT OUTER JOIN (SQLAlchemy joinedload). */
-export function joinedload<E extends object>(key: RelationshipKey<E> | (string & {})): LoaderOption<E> {
-  return { strategy: "joined", key };
-}
 
 interface JoinClause {
   readonly target: FromElement;
@@ -117,9 +95,12 @@ export class EntitySelect<E extends object> {
     return this.#with({ joins: [...this.state.joins, { target: fromOf(target), on, outer: true }] });
   }
 
-  /** Relationship loading: `.options(selectinload("posts"), joinedload("team"))`. */
+  /**
+   * Relationship loading: `.options(selectinload("posts"), joinedload("team"))`, nested with
+   * `selectinload("members").selectinload("posts")` (see loader-options.ts).
+   */
   options(...loaders: readonly LoaderOption<E>[]): EntitySelect<E> {
-    for (const loader of loaders) this.mapper.relationship(loader.key); // unknown names fail here, not at execution
+    for (const loader of loaders) resolveLoaderPath(this.mapper, loader); // unknown names, at any level, fail here, not after SQL was sent
     return this.#with({ loaders: [...this.state.loaders, ...(loaders as readonly LoaderOption[])] });
   }
 

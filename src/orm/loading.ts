@@ -9,7 +9,8 @@ import type { IdentityKey } from "./identity-key.js";
 import type { InstanceState } from "./instance-state.js";
 import { stateOf, type Mapper } from "./mapper.js";
 import type { OrmContext } from "./orm-context.js";
-import { loadJoinedRow, loadSelectin, startJoined } from "./eager-loading.js";
+import { loadJoinedRow, startJoined } from "./eager-loading.js";
+import { loadOptionPaths } from "./loader-paths.js";
 
 /**
  * Where each of a mapper's columns sits in a result's rows (`mapper.columns` order), found by
@@ -77,8 +78,6 @@ export async function loadFromStatement<E extends object>(
   }
   const unique = joined.length > 0 ? [...new Set(objects)] : objects; // joined collections repeat the parent per child
   joinState.finish();
-  for (const loader of stmt.loaders) {
-    if (loader.strategy === "selectin") await loadSelectin(ctx, stmt.mapper.relationship(loader.key), unique);
-  }
+  await loadOptionPaths(ctx, stmt.mapper, stmt.loaders, unique);
   return unique as E[];
 }

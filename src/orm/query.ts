@@ -10,7 +10,8 @@ import { NoResultFound, MultipleResultsFound } from "../errors.js";
 import type { Expression, OrderByItem } from "../sql/expression/elements.js";
 import type { Condition } from "../sql/expression/operators.js";
 import type { EntityClass } from "./entity-class.js";
-import { select, type EntitySelect, type LoaderOption } from "./entity-select.js";
+import { select, type EntitySelect } from "./entity-select.js";
+import type { LoaderOption } from "./loader-options.js";
 import type { Page, PageOptions } from "./pagination.js";
 
 /** What a Query needs of its session. */

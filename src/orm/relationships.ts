@@ -17,7 +17,7 @@
 import { ArgumentError } from "../errors.js";
 import type { AnyColumn } from "../sql/schema/column.js";
 import type { EntityClass } from "./entity-class.js";
-import type { RelationshipKey } from "./entity-select.js";
+import type { RelationshipKey } from "./loader-options.js";
 import type { Mapper } from "./mapper.js";
 
 export type RelationshipKind = "manyToOne" | "oneToMany";
