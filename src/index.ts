@@ -28,7 +28,7 @@ export { Entity, type EntityBase, type EntityMethods } from "./orm/entity.js";
 export { type EntityClass, isEntityClass } from "./orm/entity-class.js";
 export { EntitySelect } from "./orm/entity-select.js";
 export { selectinload, joinedload, type LoaderOption, type RelationshipKey } from "./orm/loader-options.js";
-export { manyToOne, oneToMany, relate, type RelationshipSpec, type RelationshipOptions } from "./orm/relationships.js";
+export { manyToOne, oneToMany, relate, type Cascade, type ManyToOneOptions, type OneToManyOptions, type RelationshipSpec, type RelationshipOptions } from "./orm/relationships.js";
 export { Query } from "./orm/query.js";
 export { IdentityMap } from "./orm/identity-map.js";
 export type { ObjectStatus } from "./orm/instance-state.js";

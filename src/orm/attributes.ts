@@ -4,6 +4,7 @@
  * the session finds dirty objects (and holds them strongly until they are flushed).
  */
 import { ArgumentError } from "../errors.js";
+import { populateCollection, populateReference } from "./back-populates.js";
 import { ExpiredAttributeError, RelationshipNotLoadedError } from "./errors.js";
 import { STATE, type InstanceState } from "./instance-state.js";
 
@@ -20,7 +21,7 @@ export function writeColumn(state: InstanceState, key: string, value: unknown): 
   } else {
     state.setValue(key, value);
   }
-  touched(state);
+  state.touch();
 }
 
 export function readRelationship(state: InstanceState, key: string): unknown {
@@ -36,7 +37,8 @@ export function readRelationship(state: InstanceState, key: string): unknown {
   throw new RelationshipNotLoadedError(state.mapper.name, key);
 }
 
-export function writeRelationship(state: InstanceState, key: string, value: unknown): void {
+/** `object` is the instance whose state this is: backPopulates puts it in the other side's collection. */
+export function writeRelationship(state: InstanceState, key: string, value: unknown, object: object): void {
   const rel = state.mapper.relationship(key);
   const check = (item: unknown): void => {
     const target = (item as { [STATE]?: InstanceState } | null)?.[STATE];
@@ -50,12 +52,11 @@ export function writeRelationship(state: InstanceState, key: string, value: unkn
     if (!Array.isArray(value)) throw new ArgumentError(`${state.mapper.name}.${key} is a collection: assign an array of ${rel.target.name}.`);
     value.forEach(check);
   }
+  // Before the value is stored: the other side needs this side's previous value.
+  if (rel.backPopulates !== undefined) {
+    if (rel.kind === "manyToOne") populateReference(state, object, rel, value as object | null);
+    else populateCollection(state, object, rel, value as readonly object[]);
+  }
   state.setRelated(key, value);
-  touched(state);
-}
-
-function touched(state: InstanceState): void {
-  if (state.status !== "persistent" || state.modified) return; // already pinned by its first change
-  state.modified = true;
-  state.owner?.markModified(state);
+  state.touch();
 }

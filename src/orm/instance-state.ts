@@ -9,6 +9,7 @@
  */
 import { ColumnValues } from "./column-values.js";
 import type { IdentityKey } from "./identity-key.js";
+import type { IdentityMap } from "./identity-map.js";
 import type { Mapper } from "./mapper.js";
 
 /** transient → pending (add) → persistent (flush) → deleted (flushed delete) → detached (commit / expunge / close). */
@@ -20,6 +21,8 @@ export interface StateOwner {
   markModified(state: InstanceState): void;
   /** A relationship of an object was loaded or set: flushes must look for collection changes. */
   relationshipSet(): void;
+  /** The session's objects by row: backPopulates finds a reference that is not loaded here, without a query. */
+  readonly identityMap: IdentityMap;
 }
 
 /** A transaction level, as far as instance states need one: to tell "changed since this savepoint". */
@@ -119,6 +122,13 @@ export class InstanceState {
       if (onlyUnloaded && this.#values.has(key)) continue;
       this.loadValue(key, value);
     }
+  }
+
+  /** Changed by a property write (or through backPopulates): a loaded object is held strongly until flushed. */
+  touch(): void {
+    if (this.status !== "persistent" || this.modified) return; // already pinned by its first change
+    this.modified = true;
+    this.owner?.markModified(this);
   }
 
   setRelated(key: string, value: unknown): void {

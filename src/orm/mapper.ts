@@ -8,6 +8,7 @@ import { identityKeyFor, type IdentityKey } from "./identity-key.js";
 import type { AnyColumn } from "../sql/schema/column.js";
 import type { AnyTable } from "../sql/schema/table.js";
 import { readRelationship, writeRelationship } from "./attributes.js";
+import { checkBackPopulates } from "./back-populates.js";
 import { isEntityClass, type EntityClass } from "./entity-class.js";
 import { UnmappedEntityError } from "./errors.js";
 import { InstanceState, STATE } from "./instance-state.js";
@@ -30,6 +31,7 @@ export class Mapper {
   readonly columnIndex: ReadonlyMap<string, number>;
   readonly relationshipKeys: ReadonlySet<string>;
   #relationships: ReadonlyMap<string, Relationship> | undefined;
+  #deleteCascades: readonly Relationship[] | undefined;
 
   constructor(readonly entity: EntityClass) {
     this.table = entity.table;
@@ -58,9 +60,21 @@ export class Mapper {
       const specs = declaredRelationships(this.entity);
       const resolved = new Map<string, Relationship>();
       for (const [key, spec] of Object.entries(specs)) resolved.set(key, resolveRelationship(key, spec, this, mapperOf(spec.target())));
+      // Set before the check: checking a pair configures the other side, which reads these back.
       this.#relationships = resolved;
+      try {
+        checkBackPopulates(this);
+      } catch (err) {
+        this.#relationships = undefined; // a misconfiguration fails every use, not just the first
+        throw err;
+      }
     }
     return this.#relationships;
+  }
+
+  /** The oneToMany relationships with cascade "delete", found once (the flush asks per deleted object). */
+  get deleteCascades(): readonly Relationship[] {
+    return (this.#deleteCascades ??= [...this.relationships.values()].filter((rel) => rel.cascadeDelete));
   }
 
   relationship(key: string): Relationship {
@@ -136,7 +150,7 @@ function defineRelationshipAccessors(entity: EntityClass, mapper: Mapper): void 
         return readRelationship(stateOf(this), key);
       },
       set(this: object, value: unknown) {
-        writeRelationship(stateOf(this), key, value);
+        writeRelationship(stateOf(this), key, value, this);
       },
       enumerable: false,
       configurable: true,

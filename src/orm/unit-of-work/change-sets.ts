@@ -3,13 +3,15 @@
  * relationship dependency processors). New objects reachable through loaded relationships
  * are added (save-update cascade); each relationship becomes foreign key "syncs" applied
  * when the row is written (the parent's key may be generated only by its own INSERT); and
- * the dependencies between rows are collected for ordering.
+ * the dependencies between rows are collected for ordering. Children taken out of a
+ * deleteOrphan collection are reported as orphans (cascades.ts), for the flush to delete.
  */
 import { ObjectStateError } from "../errors.js";
 import { KeyedMap } from "../identity-key.js";
 import type { InstanceState } from "../instance-state.js";
 import { isEntityInstance, stateOf } from "../mapper.js";
 import type { Relationship } from "../relationships.js";
+import { orphansOf, type OrphanCandidate } from "./cascades.js";
 
 /** Set the foreign key of `child` from `parent`'s key (or to NULL). */
 export interface ForeignKeySync {
@@ -28,6 +30,8 @@ export interface FlushPlan {
   readonly saveDependencies: Map<InstanceState, Set<InstanceState>>;
   readonly deleteDependencies: Map<InstanceState, Set<InstanceState>>;
   readonly objects: Map<InstanceState, object>;
+  /** Persistent children taken out of a deleteOrphan collection and given no other parent: to delete, then plan again. */
+  readonly orphans: readonly object[] | undefined;
 }
 
 export interface ChangeInput {
@@ -78,6 +82,7 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
     else list.push(sync);
     syncs.set(sync.child, list);
   };
+  let orphanCandidates: OrphanCandidate[] | undefined;
   for (const state of seen) {
     for (const [key, value] of state.related) {
       const rel = state.mapper.relationship(key);
@@ -89,22 +94,29 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
       }
       const now = value as object[];
       for (const child of now) addSync({ child: stateOf(child), rel, parent: state });
-      // Children taken out of a loaded collection lose their parent (SQLAlchemy's default, without delete-orphan).
+      // Children taken out of a loaded collection lose their parent (SQLAlchemy's default, without
+      // delete-orphan). With deleteOrphan, whether one is deleted instead is known once every sync is.
       for (const child of (before as object[] | undefined) ?? []) {
         if (!now.includes(child)) {
           objects.set(stateOf(child), child);
           addSync({ child: stateOf(child), rel, parent: null });
+          if (rel.deleteOrphan) (orphanCandidates ??= []).push({ child, rel });
         }
       }
     }
   }
-  // A deleted parent's loaded children that stay get a NULL foreign key.
+  // A deleted parent's loaded children that stay get a NULL foreign key. The sync to the parent
+  // its own collection made above is dropped: applied after the NULL, it kept the key of the
+  // row being deleted (and the DELETE then failed on the foreign key).
   for (const state of deleting) {
     for (const [key, value] of state.related) {
       if (state.mapper.relationship(key).kind !== "oneToMany") continue;
       for (const child of value as object[]) {
-        objects.set(stateOf(child), child);
-        addSync({ child: stateOf(child), rel: state.mapper.relationship(key), parent: null });
+        const childState = stateOf(child);
+        objects.set(childState, child);
+        const list = syncs.get(childState);
+        if (list !== undefined) syncs.set(childState, list.filter((sync) => sync.parent !== state));
+        addSync({ child: childState, rel: state.mapper.relationship(key), parent: null });
       }
     }
   }
@@ -116,7 +128,8 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
     for (const sync of list) if (sync.parent !== null && sync.parent !== child) saveDependencies.get(child)?.add(sync.parent);
   }
   const deletes = [...deleting];
-  return { inserts, updates, deletes, syncs, saveDependencies, deleteDependencies: dependencies(deletes, (s) => s.committed), objects };
+  const orphans = orphanCandidates === undefined ? undefined : orphansOf(orphanCandidates, syncs, deleting);
+  return { inserts, updates, deletes, syncs, saveDependencies, deleteDependencies: dependencies(deletes, (s) => s.committed), objects, orphans };
 }
 
 /** Row → rows (in the same set) its foreign key values point to. */

@@ -1,0 +1,102 @@
+/**
+ * Delete cascades of a flush (SQLAlchemy `cascade="all, delete-orphan"`, reduced to a
+ * oneToMany's "delete" and "deleteOrphan"):
+ *
+ * - "delete": the children of a deleted parent are deleted too, and theirs in turn. What gets
+ *   deleted must not depend on what happens to be loaded, so a collection that is not loaded
+ *   is loaded here, before the flush is planned: one SELECT of the children by foreign key
+ *   per relationship and level (loadSelectin), the flush's own I/O, not a property read's.
+ * - "deleteOrphan": a persistent child taken out of a loaded collection is deleted, unless the
+ *   same flush gives it another parent by the same foreign key (moved, not orphaned).
+ *
+ * The rows to delete are then ordered as any others: children before parents.
+ */
+import { sameValue } from "../column-values.js";
+import { loadSelectin } from "../eager-loading.js";
+import type { InstanceState } from "../instance-state.js";
+import { stateOf } from "../mapper.js";
+import type { OrmContext } from "../orm-context.js";
+import { sameForeignKey, type Relationship } from "../relationships.js";
+import type { AnyColumn } from "../../sql/schema/column.js";
+import type { ForeignKeySync } from "./change-sets.js";
+
+/** A child taken out of a deleteOrphan collection, found while computing the change sets. */
+export interface OrphanCandidate {
+  readonly child: object;
+  readonly rel: Relationship;
+}
+
+/** Does deleting these cascade to anything? Checked before cascadeDeletes, so a flush without cascades awaits nothing more. */
+export function deletesCascade(toDelete: readonly object[]): boolean {
+  return toDelete.some((object) => stateOf(object).mapper.deleteCascades.length > 0);
+}
+
+/** `toDelete` and, through "delete" cascades, every child below it (children after their parents). */
+export async function cascadeDeletes(ctx: OrmContext, toDelete: readonly object[]): Promise<readonly object[]> {
+  const all = [...toDelete];
+  const seen = new Set(toDelete.map(stateOf));
+  let level: readonly object[] = toDelete;
+  while (level.length > 0) {
+    const next: object[] = [];
+    // The level's parents per relationship: one SELECT per relationship for the collections not loaded.
+    const parentsOf = new Map<Relationship, object[]>();
+    for (const object of level) {
+      for (const rel of stateOf(object).mapper.deleteCascades) {
+        const parents = parentsOf.get(rel);
+        if (parents === undefined) parentsOf.set(rel, [object]);
+        else parents.push(object);
+      }
+    }
+    for (const [rel, parents] of parentsOf) {
+      const unloaded = new Set(parents.filter((parent) => !stateOf(parent).related.has(rel.key)));
+      if (unloaded.size > 0) await loadSelectin(ctx, rel, [...unloaded]);
+      for (const parent of parents) {
+        for (const child of stateOf(parent).related.get(rel.key) as readonly object[]) {
+          const state = stateOf(child);
+          // Pending children have no row to delete; deleted ones are gone already.
+          if (seen.has(state) || state.status !== "persistent") continue;
+          if (unloaded.has(parent) && movedAway(state, rel, stateOf(parent))) continue;
+          seen.add(state);
+          all.push(child);
+          next.push(child);
+        }
+      }
+    }
+    level = next;
+  }
+  return all;
+}
+
+/**
+ * A child the database still lists under `parent`, given another parent in memory (by the
+ * foreign key, or a loaded manyToOne on it) and not flushed yet: a load after an autoflush
+ * would not have found it there, so it is not the parent's to delete.
+ */
+function movedAway(child: InstanceState, rel: Relationship, parent: InstanceState): boolean {
+  for (const other of child.mapper.relationships.values()) {
+    if (other.kind === "manyToOne" && sameForeignKey(other, rel) && child.related.has(other.key)) {
+      const reference = child.related.get(other.key) as object | null;
+      if (reference === null || stateOf(reference) !== parent) return true;
+    }
+  }
+  return rel.foreignKey.some((column, i) => !sameValue(child.values.get(column.key), parent.values.get((rel.referenced[i] as AnyColumn).key)));
+}
+
+/**
+ * The candidates that are orphans: persistent, not deleted already, and given no other parent
+ * by the same foreign key in this flush. undefined when there are none (the usual case).
+ */
+export function orphansOf(
+  candidates: readonly OrphanCandidate[],
+  syncs: ReadonlyMap<InstanceState, readonly ForeignKeySync[]>,
+  deleting: ReadonlySet<InstanceState>,
+): object[] | undefined {
+  const orphans: object[] = [];
+  for (const { child, rel } of candidates) {
+    const state = stateOf(child);
+    if (state.status !== "persistent" || deleting.has(state) || orphans.includes(child)) continue;
+    const reparented = (syncs.get(state) ?? []).some((sync) => sync.parent !== null && sameForeignKey(sync.rel, rel));
+    if (!reparented) orphans.push(child);
+  }
+  return orphans.length > 0 ? orphans : undefined;
+}
