@@ -45,11 +45,6 @@ export class ColumnValues implements ReadonlyMap<string, unknown> {
     this.#slots[this.#indexOf(key)] = value;
   }
 
-  /** The column at `index` (mapper column order): the loader's path, no key lookup. */
-  setAt(index: number, value: unknown): void {
-    this.#slots[index] = value;
-  }
-
   delete(key: string): void {
     const index = this.#layout.columnIndex.get(key);
     if (index !== undefined) this.#slots[index] = UNLOADED;

@@ -29,6 +29,11 @@ export function identityKeyFor(owner: string, pk: readonly unknown[]): IdentityK
   return { owner, token: text };
 }
 
+/** identityKeyFor(owner, [value]) without the array: a one-column key (the usual case, per loaded row). */
+export function identityKeyForOne(owner: string, value: unknown): IdentityKey | undefined {
+  return value === undefined || value === null ? undefined : { owner, token: singleToken(value) };
+}
+
 function singleToken(value: unknown): IdentityToken {
   switch (typeof value) {
     case "number":

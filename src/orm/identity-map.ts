@@ -81,6 +81,15 @@ export class IdentityMap {
     for (const object of [...this.#pinned.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];
   }
 
+  /** Each live object's state, without building an entry per object (commit and rollback walk every one). */
+  forEachState(visit: (state: InstanceState, object: object) => void): void {
+    for (const object of [...this.#young.values()]) visit((object as { [STATE]: InstanceState })[STATE], object);
+    for (const ref of [...this.#entries.values()]) {
+      const object = ref.deref();
+      if (object !== undefined) visit((object as { [STATE]: InstanceState })[STATE], object);
+    }
+  }
+
   /** The live objects and their states. */
   *objects(): IterableIterator<[object, InstanceState]> {
     for (const object of [...this.#young.values()]) yield [object, (object as { [STATE]: InstanceState })[STATE]];

@@ -56,8 +56,12 @@ export class InstanceState {
   #related: Map<string, unknown> | undefined = undefined;
   #relatedCommitted: Map<string, unknown> | undefined = undefined;
 
-  constructor(readonly mapper: Mapper) {
-    this.#values = new ColumnValues(mapper);
+  /** `slots`: column values as loaded, in the mapper's column order (kept, not copied). */
+  constructor(
+    readonly mapper: Mapper,
+    slots?: unknown[],
+  ) {
+    this.#values = new ColumnValues(mapper, slots);
   }
 
   /** Column values; a key missing here is unloaded (expired, or never set on a new object). */
@@ -108,12 +112,6 @@ export class InstanceState {
   loadValue(key: string, value: unknown): void {
     this.#values.set(key, value);
     this.#committed?.set(key, value);
-  }
-
-  /** The value of the column at `index` (mapper column order) as the database has it: a fresh object being loaded. */
-  loadValueAt(index: number, value: unknown): void {
-    this.#values.setAt(index, value);
-    this.#committed?.setAt(index, value);
   }
 
   /** Load (or overwrite) column values from the database. */

@@ -4,7 +4,7 @@
  * classes can refer to each other in any order.
  */
 import { ArgumentError } from "../errors.js";
-import { identityKeyFor, type IdentityKey } from "./identity-key.js";
+import { identityKeyFor, identityKeyForOne, type IdentityKey } from "./identity-key.js";
 import type { AnyColumn } from "../sql/schema/column.js";
 import type { AnyTable } from "../sql/schema/table.js";
 import { readRelationship, writeRelationship } from "./attributes.js";
@@ -91,15 +91,25 @@ export class Mapper {
     return identityKeyFor(this.table.ownerKey, pk);
   }
 
+  /** The identity of a result row: its primary key read at `indexes` (columnIndexes) of `values`. */
+  identityKeyAt(values: readonly unknown[], indexes: readonly number[]): IdentityKey | undefined {
+    const positions = this.primaryKeyPositions;
+    if (positions.length === 1) return identityKeyForOne(this.table.ownerKey, values[indexes[positions[0] as number] as number]);
+    return this.identityKey(positions.map((position) => values[indexes[position] as number]));
+  }
+
   /** The identity key of a state from its current primary key values. */
   identityKeyOf(state: InstanceState): IdentityKey | undefined {
     return this.identityKey(this.primaryKey.map((c) => state.values.get(c.key)));
   }
 
-  /** A fresh instance for a row, made without running the class's constructor (as SQLAlchemy does). */
-  newInstance(): { object: object; state: InstanceState } {
+  /**
+   * A fresh instance for a row, made without running the class's constructor (as SQLAlchemy
+   * does); `slots`: its column values in column order, as loaded (the array is kept, not copied).
+   */
+  newInstance(slots?: unknown[]): { object: object; state: InstanceState } {
     const object = Object.create(this.entity.prototype as object) as object;
-    const state = new InstanceState(this);
+    const state = new InstanceState(this, slots);
     Object.defineProperty(object, STATE, { value: state, enumerable: false });
     return { object, state };
   }

@@ -170,10 +170,10 @@ export class SessionObjects implements StateOwner {
   afterCommit(expireOnCommit: boolean): void {
     for (const object of this.#flushedDeletes) this.#move(stateOf(object), "detached");
     this.#flushedDeletes.clear();
-    for (const [, state] of this.identityMap.objects()) {
+    this.identityMap.forEachState((state) => {
       state.insertedIn = state.changedIn = undefined;
       if (expireOnCommit) state.expire();
-    }
+    });
     if (expireOnCommit) this.#relationshipsLoaded = false; // expire() unloads every relationship
   }
 

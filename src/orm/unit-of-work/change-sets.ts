@@ -9,7 +9,8 @@
 import { ObjectStateError } from "../errors.js";
 import { KeyedMap } from "../identity-key.js";
 import type { InstanceState } from "../instance-state.js";
-import { isEntityInstance, stateOf } from "../mapper.js";
+import { isEntityInstance, stateOf, type Mapper } from "../mapper.js";
+import type { AnyColumn } from "../../sql/schema/column.js";
 import type { Relationship } from "../relationships.js";
 import { orphansOf, type OrphanCandidate } from "./cascades.js";
 
@@ -52,6 +53,15 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
   const seen = new Set<InstanceState>();
   const deleting = new Set(input.toDelete.map(stateOf));
   const queue: object[] = [...input.pending, ...input.loaded];
+  /** A related object the flush must look at too: a new one it reaches (save-update cascade). */
+  const reach = (state: InstanceState, related: unknown): void => {
+    if (!isEntityInstance(related)) return;
+    const target = stateOf(related);
+    if (target.owner !== undefined && target.owner !== input.owner && target.status !== "detached") {
+      throw new ObjectStateError(`A ${target.mapper.name} referenced by ${state.mapper.name} belongs to another session; merge() it into this one first.`);
+    }
+    if (target.status === "transient" || target.status === "pending") queue.push(related as object);
+  };
   // Cascade: walk loaded relationships from every object the flush looks at.
   for (let i = 0; i < queue.length; i++) {
     const object = queue[i] as object;
@@ -61,15 +71,10 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
     objects.set(state, object);
     if (state.status === "transient") input.cascadeAdd(object);
     if (state.status === "pending") inserts.push(state);
+    if (state.related.size === 0) continue;
     for (const value of state.related.values()) {
-      for (const related of Array.isArray(value) ? (value as unknown[]) : [value]) {
-        if (!isEntityInstance(related)) continue;
-        const target = stateOf(related);
-        if (target.owner !== undefined && target.owner !== input.owner && target.status !== "detached") {
-          throw new ObjectStateError(`A ${target.mapper.name} referenced by ${state.mapper.name} belongs to another session; merge() it into this one first.`);
-        }
-        if (target.status === "transient" || target.status === "pending") queue.push(related as object);
-      }
+      if (!Array.isArray(value)) reach(state, value);
+      else for (const related of value as unknown[]) reach(state, related);
     }
   }
   for (const object of input.toDelete) objects.set(stateOf(object), object);
@@ -134,11 +139,24 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
 
 /** Row → rows (in the same set) its foreign key values point to. */
 function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceState) => ReadonlyMap<string, unknown>): Map<InstanceState, Set<InstanceState>> {
-  const mapperOfTable = new Map<unknown, InstanceState["mapper"]>();
+  const mapperOfTable = new Map<unknown, Mapper>();
   for (const state of states) mapperOfTable.set(state.mapper.table, state.mapper);
-  // Only rows of tables that a foreign key in the set points to can be depended on.
+  // Per mapper, once: its foreign keys that reference the primary key of a table in the set
+  // (only those identify a row through the identity map, and only such rows can be depended on).
+  const keysOf = new Map<Mapper, ReferencingKey[]>();
   const referenced = new Set<unknown>();
-  for (const mapper of mapperOfTable.values()) for (const fk of mapper.table.foreignKeys) if (mapperOfTable.has(fk.referencedTable)) referenced.add(fk.referencedTable);
+  for (const mapper of mapperOfTable.values()) {
+    const keys: ReferencingKey[] = [];
+    for (const fk of mapper.table.foreignKeys) {
+      const target = mapperOfTable.get(fk.referencedTable);
+      if (target === undefined) continue;
+      const pk = target.primaryKey;
+      if (pk.length !== fk.referencedColumns.length || !pk.every((c, i) => c === fk.referencedColumns[i])) continue;
+      keys.push({ columns: fk.columns, target });
+      referenced.add(fk.referencedTable);
+    }
+    keysOf.set(mapper, keys);
+  }
   const byIdentity = new KeyedMap<InstanceState>();
   for (const state of states) {
     if (!referenced.has(state.mapper.table)) continue;
@@ -148,22 +166,18 @@ function dependencies(states: readonly InstanceState[], valuesOf: (s: InstanceSt
   const out = new Map<InstanceState, Set<InstanceState>>();
   for (const state of states) {
     const deps = new Set<InstanceState>();
-    if (referenced.size === 0) {
-      out.set(state, deps);
-      continue;
-    }
-    for (const fk of state.mapper.table.foreignKeys) {
-      const values = fk.columns.map((c) => valuesOf(state).get(c.key));
-      const mapper = mapperOfTable.get(fk.referencedTable);
-      if (mapper === undefined) continue;
-      // Only keys that reference the primary key identify a row through the identity map.
-      const pk = mapper.primaryKey;
-      if (pk.length !== fk.referencedColumns.length || !pk.every((c, i) => c === fk.referencedColumns[i])) continue;
-      const key = mapper.identityKey(values);
+    for (const { columns, target: mapper } of keysOf.get(state.mapper) as ReferencingKey[]) {
+      const key = mapper.identityKey(columns.map((c) => valuesOf(state).get(c.key)));
       const target = key === undefined ? undefined : byIdentity.get(key);
       if (target !== undefined && target !== state) deps.add(target);
     }
     out.set(state, deps);
   }
   return out;
+}
+
+/** A foreign key (its columns) that identifies a row of `target` by primary key. */
+interface ReferencingKey {
+  readonly columns: readonly AnyColumn[];
+  readonly target: Mapper;
 }

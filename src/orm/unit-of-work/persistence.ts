@@ -138,15 +138,23 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
     let returned = result.all().map((r) => r._mapping);
     // Generated keys rise in VALUES order (sequences, AUTO_INCREMENT, rowid), whatever order
     // RETURNING gives the rows in: sort by the key to pair rows with objects (SQLAlchemy's
-    // insertmanyvalues does the same for integer keys).
-    if (needKey) returned = [...returned].sort((a, b) => compareKeys(a[auto.key], b[auto.key]));
-    else returned = orderByKey(table, batchStates, returned);
-    returned.forEach((row, i) => {
-      const state = batchStates[i];
-      if (state === undefined) return;
+    // insertmanyvalues does the same for integer keys). They almost always come back in order.
+    if (needKey) {
+      if (!ascending(returned, auto.key)) returned = [...returned].sort((a, b) => compareKeys(a[auto.key], b[auto.key]));
+    } else {
+      returned = orderByKey(table, batchStates, returned);
+    }
+    for (let i = 0; i < returned.length && i < batchStates.length; i++) {
+      const row = returned[i] as Values;
+      const state = batchStates[i] as InstanceState;
       for (const column of fetch) state.setValue(column.key, row[column.key]);
-    });
+    }
   }
+}
+
+function ascending(rows: readonly Values[], key: string): boolean {
+  for (let i = 1; i < rows.length; i++) if (compareKeys((rows[i - 1] as Values)[key], (rows[i] as Values)[key]) > 0) return false;
+  return true;
 }
 
 function compareKeys(a: unknown, b: unknown): number {
