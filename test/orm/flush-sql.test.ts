@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import {
   boolean, CircularDependencyError, DataError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
 } from "../../src/index.js";
+import { arrayLiteral } from "../../src/orm/unit-of-work/column-arrays.js";
 import { disposeAll, engineTargets } from "../support/engines.js";
 import { captureSql, makeModel } from "./model.js";
 
@@ -35,6 +36,8 @@ for (const target of await engineTargets()) {
     /** PostgreSQL and PGlite send batches of rows as column arrays (INSERT ... SELECT / UPDATE ... FROM unnest); the others as VALUES and CASE WHEN. */
     const columnArrays = target.name === "postgresql" || target.name === "pglite";
     const rowsAlias = '"athanor_rows"';
+    /** A column array as the driver gets it: node-postgres as the array's text (column-arrays.ts), PGlite as the array. */
+    const arrayParam = (values: readonly unknown[]): unknown => (target.name === "postgresql" ? arrayLiteral(values) : values);
     /** unnest($1::T1[], $2::T2[], ...): one array parameter per column. */
     const unnest = (types: readonly string[]): string => `unnest(${types.map((type, i) => `${p(i + 1)}::${type}[]`).join(", ")})`;
     /** A batched INSERT over column arrays. */
@@ -82,7 +85,7 @@ for (const target of await engineTargets()) {
               `INSERT INTO ${t.posts} (${q("title")}, ${q("userId")}) VALUES ${groups(1, 2)}`,
             ];
         assert.deepEqual(sql.sql(), expected);
-        assert.deepEqual(sql.statements[1]?.params, columnArrays ? [["jack", "ed"], [team.id, team.id]] : returning ? ["jack", team.id, "ed", team.id] : ["jack", team.id]);
+        assert.deepEqual(sql.statements[1]?.params, columnArrays ? [arrayParam(["jack", "ed"]), arrayParam([team.id, team.id])] : returning ? ["jack", team.id, "ed", team.id] : ["jack", team.id]);
         assert.equal(typeof team.id, "number");
         assert.deepEqual([p2.userId, p1.userId], [jack.id, ed.id], "generated keys read back and synced into the children");
         assert.notEqual(ed.id, jack.id);
@@ -225,7 +228,7 @@ for (const target of await engineTargets()) {
             `UPDATE ${t.users} SET ${q("fullname")} = ${rowsAlias}.${q("fullname")} FROM ${unnest(["INTEGER", "VARCHAR"])} ` +
               `AS ${rowsAlias}(${q("id")}, ${q("fullname")}) WHERE ${id} = ${rowsAlias}.${q("id")}`,
           ]);
-          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [ids, ["full 0", "full 1", "full 2"]]);
+          assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [arrayParam(ids), arrayParam(["full 0", "full 1", "full 2"])]);
         } else {
           assert.deepEqual(sql.sql(), [
             `UPDATE ${t.users} SET ${q("fullname")} = CASE WHEN ${id} = ${p(1)} THEN ${p(2)} WHEN ${id} = ${p(3)} THEN ${p(4)} WHEN ${id} = ${p(5)} THEN ${p(6)} ` +
@@ -354,13 +357,14 @@ for (const target of await engineTargets()) {
         const sql = captureSql(engine);
         await session.flush();
         assert.equal(sql.sql().length, 2);
-        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("INSERT")).map((s) => (s.params as unknown[][])[0]?.length), [10_000, 1]);
+        const names = users.map((u) => u.name);
+        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("INSERT")).map((s) => (s.params as unknown[])[0]), [arrayParam(names.slice(0, 10_000)), arrayParam(names.slice(10_000))]);
         const ids = users.map((u) => u.id);
         assert.deepEqual(ids, [...ids].sort((x, y) => x - y), "keys paired with objects in order across batches");
         users.forEach((u, i) => (u.fullname = `f${i}`));
         sql.clear();
         await session.flush();
-        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("UPDATE")).map((s) => (s.params as unknown[][])[0]?.length), [10_000, 1]);
+        assert.deepEqual(sql.statements.filter((s) => s.sql.startsWith("UPDATE")).map((s) => (s.params as unknown[])[0]), [arrayParam(ids.slice(0, 10_000)), arrayParam(ids.slice(10_000))]);
         await session.commit();
         const count = await engine.begin((conn) => executeStatement(conn, select(m.users.c.id).where(m.users.c.fullname.eq("f10000"))));
         assert.deepEqual(count.all().map((r) => r._mapping.id), [users[10_000]?.id]);
