@@ -50,7 +50,8 @@ export interface ChangeInput {
 export function computeChangeSets(input: ChangeInput): FlushPlan {
   const objects = new Map<InstanceState, object>();
   const inserts: InstanceState[] = [];
-  const seen = new Set<InstanceState>();
+  /** The states the walk below visited, in order (`objects` has them too, and later the deletes). */
+  const seen: InstanceState[] = [];
   const deleting = new Set(input.toDelete.map(stateOf));
   const queue: object[] = [...input.pending, ...input.loaded];
   /** A related object the flush must look at too: a new one it reaches (save-update cascade). */
@@ -60,14 +61,14 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
     if (target.owner !== undefined && target.owner !== input.owner && target.status !== "detached") {
       throw new ObjectStateError(`A ${target.mapper.name} referenced by ${state.mapper.name} belongs to another session; merge() it into this one first.`);
     }
-    if (target.status === "transient" || target.status === "pending") queue.push(related as object);
+    if ((target.status === "transient" || target.status === "pending") && !objects.has(target)) queue.push(related as object);
   };
   // Cascade: walk loaded relationships from every object the flush looks at.
   for (let i = 0; i < queue.length; i++) {
     const object = queue[i] as object;
     const state = stateOf(object);
-    if (seen.has(state)) continue;
-    seen.add(state);
+    if (objects.has(state)) continue;
+    seen.push(state);
     objects.set(state, object);
     if (state.status === "transient") input.cascadeAdd(object);
     if (state.status === "pending") inserts.push(state);
@@ -89,6 +90,7 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
   };
   let orphanCandidates: OrphanCandidate[] | undefined;
   for (const state of seen) {
+    if (state.related.size === 0) continue;
     for (const [key, value] of state.related) {
       const rel = state.mapper.relationship(key);
       const before = state.relatedCommitted.get(key);
