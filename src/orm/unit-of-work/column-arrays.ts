@@ -41,18 +41,19 @@ export function takesColumnArrays(target: CompileTarget): boolean {
 }
 
 /**
- * The rows' values column by column, processed for binding: `rows[r][c]` → `arrays[c][r]`.
- * undefined when a value cannot travel as an array element.
+ * `rowCount` rows' values column by column, processed for binding: `valueAt(r, c)` →
+ * `arrays[c][r]` (read straight from the objects: no array per row). undefined when a value
+ * cannot travel as an array element.
  */
-export function columnArrays(target: CompileTarget, columns: readonly AnyColumn[], rows: readonly (readonly unknown[])[]): unknown[][] | undefined {
+export function columnArrays(target: CompileTarget, columns: readonly AnyColumn[], rowCount: number, valueAt: (row: number, column: number) => unknown): unknown[][] | undefined {
   const dialect = sqlDialectFor(target);
   const arrays: unknown[][] = [];
   for (let c = 0; c < columns.length; c++) {
     const column = columns[c] as AnyColumn;
     const process = column.type.bindProcessor(dialect);
-    const array = new Array<unknown>(rows.length);
-    for (let r = 0; r < rows.length; r++) {
-      const value = process === undefined ? ((rows[r] as readonly unknown[])[c] ?? null) : processBindValue((rows[r] as readonly unknown[])[c], process, column.describe());
+    const array = new Array<unknown>(rowCount);
+    for (let r = 0; r < rowCount; r++) {
+      const value = process === undefined ? (valueAt(r, c) ?? null) : processBindValue(valueAt(r, c), process, column.describe());
       if (!elementSafe(value)) return undefined;
       array[r] = value;
     }

@@ -120,7 +120,7 @@ async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly Ins
   const fetch = returning ? [...(needKey ? [auto] : []), ...serverDefaulted] : [];
   const values = states.map((s) => columns.map((c) => s.values.get(c.key)));
   let batches: readonly Executable[];
-  const arrays = states.length > 1 && takesColumnArrays(ctx.target) ? columnArrays(ctx.target, columns, values) : undefined;
+  const arrays = states.length > 1 && takesColumnArrays(ctx.target) ? columnArrays(ctx.target, columns, values.length, (r, c) => (values[r] as unknown[])[c]) : undefined;
   if (arrays !== undefined) {
     batches = arrayBatches(arrays, states.length).map((batch) => insertFromArrays(table, columns, batch, fetch));
   } else if (insertsAsValues(columns, values)) {

@@ -39,11 +39,11 @@ interface Change {
 export const MAX_ROWS_PER_UPDATE = 1000;
 
 export async function updateRows(ctx: OrmContext, table: AnyTable, states: readonly InstanceState[]): Promise<void> {
-  const groups = new Map<string, Change[]>();
+  const groups = new Map<number | string, Change[]>();
   for (const state of states) {
     const values = changedValues(table, state);
     if (values === undefined) continue;
-    const signature = Object.keys(values).join("\u0000");
+    const signature = signatureOf(table, values);
     let group = groups.get(signature);
     if (group === undefined) groups.set(signature, (group = []));
     group.push({ state, values });
@@ -64,6 +64,15 @@ export async function updateRows(ctx: OrmContext, table: AnyTable, states: reado
       else await updateBatch(ctx, table, columns, batch);
     }
   }
+}
+
+/** Which columns a change sets: a bit per column (the keys' text past 31 columns). */
+function signatureOf(table: AnyTable, values: Values): number | string {
+  const columns = table.columns;
+  if (columns.length > 31) return Object.keys(values).join("\u0000");
+  let mask = 0;
+  for (let i = 0; i < columns.length; i++) if (Object.hasOwn(values, (columns[i] as AnyColumn).key)) mask |= 1 << i;
+  return mask;
 }
 
 /** The columns to set, or undefined when nothing changed; `.onUpdate` values are stored on the state. */
@@ -124,8 +133,11 @@ async function checkedUpdate(ctx: OrmContext, table: AnyTable, statement: Execut
 async function updatedFromArrays(ctx: OrmContext, table: AnyTable, columns: readonly AnyColumn[], group: readonly Change[]): Promise<boolean> {
   if (!takesColumnArrays(ctx.target)) return false;
   const keys = table.primaryKey;
-  const rows = group.map(({ state, values }) => [...keys.map((c) => keyValue(state, c)), ...columns.map((c) => values[c.key])]);
-  const arrays = columnArrays(ctx.target, [...keys, ...columns], rows);
+  const valueAt = (r: number, c: number): unknown => {
+    const { state, values } = group[r] as Change;
+    return c < keys.length ? keyValue(state, keys[c] as AnyColumn) : values[(columns[c - keys.length] as AnyColumn).key];
+  };
+  const arrays = columnArrays(ctx.target, [...keys, ...columns], group.length, valueAt);
   if (arrays === undefined) return false;
   let start = 0;
   for (const batch of arrayBatches(arrays, group.length)) {
