@@ -6,7 +6,9 @@
  *   that is not loaded is loaded by the flush (one SELECT by foreign key per level).
  * - cascade "deleteOrphan": a persistent child taken out of a loaded collection is DELETEd,
  *   unless it was moved to another parent (then it is UPDATEd).
- * - no cascade: as before, the children of a deleted parent, and children taken out, get NULL.
+ * - no cascade: the children of a deleted parent, and children taken out, get NULL; a deleted
+ *   parent's collection that is not loaded is loaded for that (SQLAlchemy's default), unless the
+ *   foreign key declares its own ON DELETE, which is then left to the database.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -184,7 +186,8 @@ for (const target of await engineTargets()) {
       await withData(async (m, engine) => {
         const { t } = m;
         await using session = sessionmaker({ bind: engine })();
-        const ann = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(1)).options(selectinload("books").selectinload("chapters")))).one();
+        // notes loaded too: without a cascade their foreign key is nulled, and an unloaded collection would be SELECTed for that.
+        const ann = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(1)).options(selectinload("books").selectinload("chapters"), selectinload("notes")))).one();
         const books = [...ann.books];
         const chapters = books.flatMap((b) => b.chapters);
         assert.deepEqual([books.map((b) => b.id), chapters.map((c) => c.id)], [[1, 2], [1, 2]]);
@@ -214,6 +217,7 @@ for (const target of await engineTargets()) {
         assert.deepEqual(sql.sql(), [
           selectChildren(m, t.books, ["id", "title", "authorId"], "authorId", 1),
           selectChildren(m, t.chapters, ["id", "title", "bookId"], "bookId", 2),
+          selectChildren(m, t.notes, ["id", "text", "authorId"], "authorId", 1), // no cascade: loaded to NULL their key (bob has none)
           deleteRow(m, t.chapters),
           deleteRow(m, t.chapters),
           deleteRow(m, t.chapters),
@@ -221,7 +225,7 @@ for (const target of await engineTargets()) {
           deleteRow(m, t.books),
           deleteRow(m, t.authors),
         ]);
-        assert.deepEqual(paramsOf(sql), [[2], [3, 4], [5], [4], [3], [4], [3], [2]]);
+        assert.deepEqual(paramsOf(sql), [[2], [3, 4], [2], [5], [4], [3], [4], [3], [2]]);
         const books = bob.books;
         assert.deepEqual(books.map((b) => [b.title, inspectObject(b).status]), [["b1", "deleted"], ["b2", "deleted"]], "loaded by the flush, and deleted");
         await session.rollback();
@@ -323,6 +327,65 @@ for (const target of await engineTargets()) {
         assert.deepEqual(await holds(engine, m, "books"), [[1, 2], [2, 1], [3, 1], [4, 2]]);
         assert.deepEqual(await holds(engine, m, "chapters"), [[1, 1], [2, 1], [3, 3], [4, 4], [5, 4]]);
       });
+    });
+
+    it("without a cascade, children of a deleted parent that were not loaded are loaded and get a NULL foreign key (SQLAlchemy's default)", async () => {
+      await withData(async (m, engine) => {
+        const { t } = m;
+        await using session = sessionmaker({ bind: engine, expireOnCommit: false })();
+        const cid = await session.get(m.Author, 3);
+        assert.ok(cid);
+        session.delete(cid);
+        const sql = captureSql(engine);
+        await session.flush();
+        const sent = sql.sql();
+        assert.deepEqual(sent.slice(0, 2), [
+          selectChildren(m, t.books, ["id", "title", "authorId"], "authorId", 1), // the delete cascade's
+          selectChildren(m, t.notes, ["id", "text", "authorId"], "authorId", 1),
+        ]);
+        assert.equal(sent.at(-1), deleteRow(m, t.authors));
+        const updates = sent.slice(2, -1);
+        assert.ok(updates.length > 0 && updates.every((u) => u.startsWith(`UPDATE ${t.notes} SET ${m.q("authorId")} = `)), updates.join("\n")); // one batch, or a row each
+        assert.deepEqual((cid.notes as InstanceType<typeof m.Note>[]).map((n) => n.authorId), [null, null], "loaded by the flush, and nulled");
+        await session.commit();
+        assert.deepEqual(await holds(engine, m, "notes"), [[1, null], [2, null]]);
+        assert.deepEqual(await holds(engine, m, "authors"), [[1], [2]]);
+      });
+    });
+
+    it("a foreign key with its own ON DELETE is left to the database: nothing loaded, nothing nulled", async () => {
+      const engine = engineFor();
+      const metadata = new MetaData();
+      const owners = metadata.table(target.table("owners"), { id: integer().primaryKey(), name: string(50).notNull() });
+      const pets = metadata.table(target.table("pets"), {
+        id: integer().primaryKey(),
+        name: string(50).notNull(),
+        ownerId: integer().notNull().references(() => owners.c.id, { onDelete: "CASCADE" }),
+      });
+      class Owner extends Entity(owners) {
+        declare pets: Pet[];
+      }
+      class Pet extends Entity(pets) {}
+      relate(Owner, { pets: oneToMany(() => Pet) });
+      await metadata.createAll(engine);
+      try {
+        await engine.begin(async (conn) => {
+          await executeStatement(conn, insert(owners).values({ id: 1, name: "o" }));
+          await executeStatement(conn, insert(pets).values([{ id: 1, name: "p1", ownerId: 1 }, { id: 2, name: "p2", ownerId: 1 }]));
+        });
+        await using session = sessionmaker({ bind: engine })();
+        const owner = await session.get(Owner, 1);
+        assert.ok(owner);
+        session.delete(owner);
+        const sql = captureSql(engine);
+        await session.commit();
+        const q = (name: string): string => (target.name === "mysql" ? `\`${name}\`` : `"${name}"`);
+        assert.deepEqual(sql.sql(), [`DELETE FROM ${q(owners.name)} WHERE ${q(owners.name)}.${q("id")} = ${p(1)}`]);
+        const left = await engine.begin((conn) => executeStatement(conn, select(pets.c.id)));
+        assert.deepEqual(left.all(), [], "the database's ON DELETE CASCADE removed them");
+      } finally {
+        await metadata.dropAll(engine);
+      }
     });
 
     it("without a cascade nothing changes: children taken out, and children of a deleted parent, get a NULL foreign key", async () => {

@@ -111,7 +111,11 @@ for (const target of await engineTargets()) {
         session.delete(post);
         const sql = captureSql(engine);
         await session.flush();
-        assert.deepEqual(sql.sql(), [
+        // First the collections of the deleted parents (team.members, ed.posts), loaded to NULL
+        // the foreign keys of children that stay (SQLAlchemy's default); here every child goes too.
+        const selects = sql.sql().filter((s) => s.startsWith("SELECT"));
+        assert.deepEqual(selects.map((s) => s.slice(s.indexOf(" FROM ") + 6).split(" ")[0]), [t.users, t.posts]);
+        assert.deepEqual(sql.sql().filter((s) => !s.startsWith("SELECT")), [
           `DELETE FROM ${t.posts} WHERE ${t.posts}.${q("id")} = ${p(1)}`,
           `DELETE FROM ${t.users} WHERE ${t.users}.${q("id")} = ${p(1)}`,
           `DELETE FROM ${t.teams} WHERE ${t.teams}.${q("id")} = ${p(1)}`,

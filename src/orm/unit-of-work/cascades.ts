@@ -9,16 +9,67 @@
  * - "deleteOrphan": a persistent child taken out of a loaded collection is deleted, unless the
  *   same flush gives it another parent by the same foreign key (moved, not orphaned).
  *
- * The rows to delete are then ordered as any others: children before parents.
+ * The rows to delete are then ordered as any others: children before parents. Without a
+ * cascade, a deleted parent's children get a NULL foreign key, loaded first when needed
+ * (deletesNullChildren), unless the foreign key has its own ON DELETE.
  */
 import { sameValue } from "../column-values.js";
 import { loadSelectin } from "../eager-loading.js";
 import type { InstanceState } from "../instance-state.js";
-import { stateOf } from "../mapper.js";
+import { stateOf, type Mapper } from "../mapper.js";
 import type { OrmContext } from "../orm-context.js";
 import { sameForeignKey, type Relationship } from "../relationships.js";
 import type { AnyColumn } from "../../sql/schema/column.js";
 import type { ForeignKeySync } from "./change-sets.js";
+
+/**
+ * The collections of a deleted parent whose children must get a NULL foreign key (SQLAlchemy's
+ * default, passive_deletes=False): oneToMany without a delete cascade, whose foreign key leaves
+ * no ON DELETE to the database (one that declares it, CASCADE or SET NULL, is left to it).
+ */
+function nulledCollections(mapper: Mapper): readonly Relationship[] {
+  let found = nulled.get(mapper);
+  if (found === undefined) {
+    found = [...mapper.relationships.values()].filter((rel) => rel.kind === "oneToMany" && !rel.cascadeDelete && onDeleteOf(rel) === undefined);
+    nulled.set(mapper, found);
+  }
+  return found;
+}
+
+const nulled = new WeakMap<Mapper, readonly Relationship[]>();
+
+/** The ON DELETE the database applies to `rel`'s foreign key, if its constraint declares one. */
+function onDeleteOf(rel: Relationship): string | undefined {
+  const constraint = rel.target.table.foreignKeys.find((fk) => fk.columns.length === rel.foreignKey.length && fk.columns.every((c, i) => c === rel.foreignKey[i]));
+  return constraint?.onDelete;
+}
+
+/** Must the flush load children of these deleted objects, to give them a NULL foreign key? */
+export function deletesNullChildren(toDelete: readonly object[]): boolean {
+  return toDelete.some((object) => {
+    const state = stateOf(object);
+    return nulledCollections(state.mapper).some((rel) => !state.related.has(rel.key));
+  });
+}
+
+/**
+ * Load the collections nulledCollections names that are not loaded yet, one SELECT per
+ * relationship: the plan then gives every child still there a NULL foreign key before the
+ * parent's DELETE, as it does for a loaded collection, and as SQLAlchemy does (it loads them too).
+ */
+export async function loadChildrenToNull(ctx: OrmContext, toDelete: readonly object[]): Promise<void> {
+  const parentsOf = new Map<Relationship, object[]>();
+  for (const object of toDelete) {
+    const state = stateOf(object);
+    for (const rel of nulledCollections(state.mapper)) {
+      if (state.related.has(rel.key)) continue;
+      const parents = parentsOf.get(rel);
+      if (parents === undefined) parentsOf.set(rel, [object]);
+      else parents.push(object);
+    }
+  }
+  for (const [rel, parents] of parentsOf) await loadSelectin(ctx, rel, parents);
+}
 
 /** A child taken out of a deleteOrphan collection, found while computing the change sets. */
 export interface OrphanCandidate {
