@@ -174,6 +174,29 @@ for (const target of await engineTargets()) {
       });
     });
 
+    it("null assigned to a many-to-one that was never loaded sets the foreign key to NULL", async () => {
+      await withModel(async (m, engine) => {
+        const { t, q } = m;
+        const Session = sessionmaker({ bind: engine });
+        await using session = Session();
+        const team = new m.Team({ name: "red" });
+        const ed = new m.User({ name: "ed" });
+        ed.team = team;
+        session.add(ed);
+        await session.commit();
+        await using other = Session();
+        const loaded = await other.get(m.User, ed.id);
+        assert.ok(loaded);
+        loaded.team = null; // team never loaded in this session
+        const sql = captureSql(engine);
+        await other.commit();
+        assert.deepEqual(sql.sql(), [`UPDATE ${t.users} SET ${q("teamId")} = ${p(1)} WHERE ${t.users}.${q("id")} = ${p(2)}`]);
+        assert.deepEqual(sql.statements.find((s) => s.sql.startsWith("UPDATE"))?.params, [null, ed.id]);
+        const reread = await engine.begin((conn) => executeStatement(conn, select(m.users.c.teamId).where(m.users.c.id.eq(ed.id))));
+        assert.equal(reread.one()._mapping.teamId, null);
+      });
+    });
+
     it("updates only the column that changed, and nothing for an unchanged object", async () => {
       await withModel(async (m, engine) => {
         const { t, q } = m;

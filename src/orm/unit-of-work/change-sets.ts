@@ -96,7 +96,9 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
       const before = state.relatedCommitted.get(key);
       if (rel.kind === "manyToOne") {
         if (value !== null) addSync({ child: state, rel, parent: stateOf(value) });
-        else if (state.status === "pending" || (before !== undefined && before !== null)) addSync({ child: state, rel, parent: null });
+        // null assigned: the foreign key becomes NULL, unless it was loaded as null (nothing to
+        // change). Assigned without having been loaded (before undefined) counts, as in SQLAlchemy.
+        else if (state.status === "pending" || before !== null) addSync({ child: state, rel, parent: null });
         continue;
       }
       const now = value as object[];
