@@ -294,12 +294,8 @@ export class Connection<C = unknown> implements TransactionHost {
     const tx = this.#root;
     if (tx === null || this.#proxy === null || this.#closed || this.#busy !== undefined || this.#stream !== undefined) return false;
     if (!this.commitSendsNothing || this.engine.events.has("commit")) return false;
-    if (this.#pendingBegin !== undefined) {
-      this.#pendingBegin = undefined;
-      this.#echoed("COMMIT", undefined);
-    }
-    this.#finishRoot(tx, "committed");
-    if (!this.#autocommit) this.#dirty = false;
+    // Sends nothing and, without "commit" listeners, settles before it returns.
+    void this.#endRootOn(this.#proxy, tx, "commit");
     return true;
   }
 

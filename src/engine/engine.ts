@@ -102,7 +102,7 @@ export class Engine<C = unknown> implements EngineCore<C> {
     } catch (err) {
       proxy = Promise.reject(err);
     }
-    const connected = proxy instanceof Promise ? proxy.then(this.#connectionOn, (err: unknown) => this.#checkoutFailed(err, undefined).then(this.#connectionOn)) : this.#connectionOn(proxy);
+    const connected = proxy instanceof Promise ? proxy.then(this.#connectionOn, (err: unknown) => this.#checkoutFailed(err, undefined)) : this.#connectionOn(proxy);
     if (!this.events.has("engineConnect")) return connected;
     return connected instanceof Promise ? connected.then((conn) => this.#announce(conn)) : this.#announce(connected);
   }

@@ -89,10 +89,7 @@ export class Session implements SessionTransactionHost {
    */
   get commitSendsNothing(): boolean {
     if (this.#root === null) return !this.#objects.hasChanges;
-    if (this.#running !== undefined || this.#objects.hasChanges) return false;
-    for (let level: SessionTransaction | null | undefined = this.#current; level !== null && level !== undefined; level = level.parent) {
-      if (level.state === "deactive") return false;
-    }
+    if (this.#running !== undefined || this.#objects.hasChanges || this.#failedLevel() !== undefined) return false;
     return this.#root.connection.commitSendsNothing;
   }
 
@@ -206,12 +203,12 @@ export class Session implements SessionTransactionHost {
     await this.#exclusive("flush", () => this.#flushNow());
   }
 
-  /** A page of entities, and the total across pages. */
   /** How many rows an entity select returns (its LIMIT/OFFSET applied), counted by the database: nothing is loaded. */
   async count(statement: EntitySelect<object>): Promise<number> {
     return this.#orm("count", true, (ctx) => countRows(ctx, statement, true));
   }
 
+  /** A page of entities, and the total across pages. */
   async paginate<E extends object>(statement: EntitySelect<E>, options: PageOptions): Promise<Page<E>> {
     return this.#orm("paginate", true, (ctx) => paginate(ctx, statement, options));
   }
@@ -535,9 +532,16 @@ export class Session implements SessionTransactionHost {
 
   /** SPEC S3: after a failure nothing runs until the transaction (or the failed savepoint) is rolled back. */
   #assertNoFailure(action: string): void {
+    const failed = this.#failedLevel();
+    if (failed !== undefined) throw this.#pendingRollback(failed, action);
+  }
+
+  /** The innermost open level a failure deactivated (it refuses work until rolled back), if any. */
+  #failedLevel(): SessionTransaction | undefined {
     for (let level: SessionTransaction | null | undefined = this.#current; level !== null && level !== undefined; level = level.parent) {
-      if (level.state === "deactive") throw this.#pendingRollback(level, action);
+      if (level.state === "deactive") return level;
     }
+    return undefined;
   }
 
   #pendingRollback(tx: SessionTransaction, action: string): PendingRollbackError {

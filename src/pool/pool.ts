@@ -29,7 +29,6 @@ export interface WaitingCheckout {
 import { raceDeadline } from "./race-deadline.js";
 import { RESOLVED } from "../resolved.js";
 
-
 /** Checkout listeners may refuse this many connections in a row (SQLAlchemy's 3 attempts). */
 const CHECKOUT_ATTEMPTS = 3;
 

@@ -21,7 +21,7 @@ import type { OrmContext } from "../orm-context.js";
 import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
 import type { Step } from "./commit-order.js";
 import { sameValue } from "../column-values.js";
-import { keyValue, updateRows } from "./updates.js";
+import { columnSignature, keyValue, updateRows } from "./updates.js";
 
 type Values = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Pr
   let group: InstanceState[] = [];
   let groupSignature: number | string = "";
   for (const state of pending) {
-    const rowSignature = signature(step.table, state);
+    const rowSignature = columnSignature(step.table.columns, (c) => given(state, c));
     if (group.length > 0 && rowSignature !== groupSignature) {
       await insertRows(ctx, step.table, group);
       group = [];
@@ -78,14 +78,6 @@ function given(state: InstanceState, column: AnyColumn): boolean {
   return value !== undefined && !(value === null && column === state.mapper.table.autoincrementColumn);
 }
 
-/** Which columns the row gives: a bit per column (a string past 31 columns). */
-function signature(table: AnyTable, state: InstanceState): number | string {
-  const columns = table.columns;
-  if (columns.length > 31) return columns.map((c) => (given(state, c) ? "1" : "0")).join("");
-  let mask = 0;
-  for (let i = 0; i < columns.length; i++) if (given(state, columns[i] as AnyColumn)) mask |= 1 << i;
-  return mask;
-}
 
 async function insertRows(ctx: OrmContext, table: AnyTable, states: readonly InstanceState[]): Promise<void> {
   const first = states[0] as InstanceState;

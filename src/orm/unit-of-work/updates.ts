@@ -24,7 +24,6 @@ import type { Executable } from "../../sql/executable.js";
 import { defaultValue, valueExpression } from "../../sql/statement/dml-values.js";
 import { update } from "../../sql/statement/update.js";
 import { StaleDataError } from "../errors.js";
-import { sameValue } from "../column-values.js";
 import type { InstanceState } from "../instance-state.js";
 import type { OrmContext } from "../orm-context.js";
 import { arrayBatches, columnArrays, takesColumnArrays, updateFromArrays } from "./column-arrays.js";
@@ -43,7 +42,7 @@ export async function updateRows(ctx: OrmContext, table: AnyTable, states: reado
   for (const state of states) {
     const values = changedValues(table, state);
     if (values === undefined) continue;
-    const signature = signatureOf(table, values);
+    const signature = columnSignature(table.columns, (c) => Object.hasOwn(values, c.key));
     let group = groups.get(signature);
     if (group === undefined) groups.set(signature, (group = []));
     group.push({ state, values });
@@ -66,12 +65,14 @@ export async function updateRows(ctx: OrmContext, table: AnyTable, states: reado
   }
 }
 
-/** Which columns a change sets: a bit per column (the keys' text past 31 columns). */
-function signatureOf(table: AnyTable, values: Values): number | string {
-  const columns = table.columns;
-  if (columns.length > 31) return Object.keys(values).join("\u0000");
+/**
+ * Which of `columns` a row has (`has`), as a key to group rows by: a bit per column, or past 31
+ * columns a text of 0s and 1s. Rows with the same key share a batched statement.
+ */
+export function columnSignature(columns: readonly AnyColumn[], has: (column: AnyColumn) => boolean): number | string {
+  if (columns.length > 31) return columns.map((c) => (has(c) ? "1" : "0")).join("");
   let mask = 0;
-  for (let i = 0; i < columns.length; i++) if (Object.hasOwn(values, (columns[i] as AnyColumn).key)) mask |= 1 << i;
+  for (let i = 0; i < columns.length; i++) if (has(columns[i] as AnyColumn)) mask |= 1 << i;
   return mask;
 }
 
