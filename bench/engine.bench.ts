@@ -439,7 +439,7 @@ function report(
   const targets: TargetVerdict[] = [
     selectTarget("athanor-autocommit", "athanor AUTOCOMMIT (no BEGIN; nothing left open, so the pool skips its reset): one SELECT per checkout, pg.Pool.query's work"),
     selectTarget("athanor-autocommit-noreset", "athanor AUTOCOMMIT + poolResetOnReturn none (the same work; reset turned off)"),
-    selectTarget("athanor", "athanor default (a transaction: BEGIN with SELECT 1, then ROLLBACK: 2 round trips to pg.Pool.query's 1)"),
+    selectTarget("athanor", "athanor default (a transaction: BEGIN with SELECT 1; close() leaves its ROLLBACK to go in front of the next BEGIN: one round trip)"),
     {
       target: `engine.begin() BEGIN; SELECT 1; COMMIT at c=${BEGIN_CONCURRENCY} ≥ ${TARGET_RATIO}× pg connect → 3 queries → release`,
       measured: `${fmtRatio(beginRatio)} (${fmtK(beg("athanor-begin"))} vs ${fmtK(beg("pg-begin"))} tx/s); client CPU +${(begCpu("athanor-begin") - begCpu("pg-begin")).toFixed(1)} µs/tx`,

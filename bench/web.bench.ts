@@ -20,15 +20,18 @@ import type { WebOps } from "./web/protocol.js";
 const CONCURRENCIES = [16, 64] as const;
 const TARGET_RATIO = 0.9;
 const OURS: WebContender = "athanor";
-/** What each contender's description promises, checked by counting pg queries. */
-const ROUND_TRIPS: Record<WebContender, number> = {
-  "pg.Pool": 1,
-  athanor: 2, // BEGIN goes out with the SELECT, then COMMIT
-  "athanor-autocommit": 1, // no reset ROLLBACK after AUTOCOMMIT statements: the pool knows nothing is open
-  "athanor-autocommit-noreset": 1,
-  "athanor-engine-noreset": 1,
-  "mikro-orm": 1,
-  "express-only": 0,
+/** What each contender's description promises, checked by counting pg queries: [fewest, most] per request. */
+const ROUND_TRIPS: Record<WebContender, readonly [number, number]> = {
+  "pg.Pool": [1, 1],
+  // BEGIN goes with the SELECT; the ROLLBACK with the next request's BEGIN when one is waiting
+  // for the connection, else on its own (the verification's 4 clients leave connections idle).
+  athanor: [1, 2],
+  "athanor-commit": [2, 2], // BEGIN goes out with the SELECT, then COMMIT
+  "athanor-autocommit": [1, 1], // no reset ROLLBACK after AUTOCOMMIT statements: the pool knows nothing is open
+  "athanor-autocommit-noreset": [1, 1],
+  "athanor-engine-noreset": [1, 1],
+  "mikro-orm": [1, 1],
+  "express-only": [0, 0],
 };
 
 interface Sizes {
@@ -75,8 +78,9 @@ async function verify(name: WebContender, s: Started, sizes: Sizes): Promise<{ r
   const { queries } = await s.client.call("countQueries", { on: false });
   const roundTrips = queries / load.requests;
   if (load.failures > 0) throw new Error(`${name}: ${load.failures} wrong answers during verification`);
-  if (Math.abs(roundTrips - ROUND_TRIPS[name]) > 0.05) {
-    throw new Error(`${name}: ${roundTrips.toFixed(2)} round trips per request, expected ${ROUND_TRIPS[name]}`);
+  const [fewest, most] = ROUND_TRIPS[name];
+  if (roundTrips < fewest - 0.05 || roundTrips > most + 0.05) {
+    throw new Error(`${name}: ${roundTrips.toFixed(2)} round trips per request, expected ${fewest === most ? fewest : `${fewest} to ${most}`}`);
   }
   await checkAfterRun(name, s);
   return { roundTrips };
@@ -174,7 +178,7 @@ function report(
     };
     const layer = medianRps("athanor-autocommit-noreset", c) / medianRps("athanor-engine-noreset", c);
     return [
-      verdict(OURS, "athanor (BEGIN/SELECT/COMMIT)"),
+      verdict(OURS, "athanor, the middleware's defaults (BEGIN/SELECT, ROLLBACK after the response)"),
       verdict("athanor-autocommit-noreset", "athanor AUTOCOMMIT, no reset"),
       {
         target: `web layer (middleware + request-scoped session) ≥ 90% of the engine alone at ${c} concurrent`,

@@ -58,7 +58,7 @@ export const ALL_CONTENDERS: readonly ContenderName[] = [...SELECT_CONTENDERS, .
 
 export const DESCRIPTIONS: Record<ContenderName, string> = {
   "pg-pool": "pg 8 `pg.Pool.query('SELECT 1')` (max 10, idleTimeoutMillis 0): checkout, 1 query, release",
-  athanor: "athanor `engine.connect()` + `execute(text('SELECT 1'))` + `close()`, default settings: a transaction, BEGIN sent with the SELECT (one round trip), close() sends ROLLBACK (a second)",
+  athanor: "athanor `engine.connect()` + `execute(text('SELECT 1'))` + `close()`, default settings: a transaction, BEGIN sent with the SELECT; close() does not wait for its ROLLBACK, which goes in front of the connection's next BEGIN (\"ROLLBACK;BEGIN;SELECT 1\": one round trip per op)",
   "athanor-autocommit":
     "as athanor, `isolationLevel: 'AUTOCOMMIT'`: no BEGIN; nothing is left open, so close() tells the pool to skip its reset: one round trip",
   "athanor-autocommit-noreset": "as athanor-autocommit, plus `poolResetOnReturn: 'none'`: the SELECT alone, the same work as pg.Pool.query",

@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import pg from "pg";
 import { createEngine, scopedSession, sessionmaker, text, type EngineOptions } from "../../src/index.js";
 import { athanorExpress } from "../../src/web/express.js";
+import type { RequestScopeOptions } from "../../src/web/request-session.js";
 import { applicationName, pgTarget, pgUrl } from "./db.js";
 
 /**
@@ -11,6 +12,7 @@ import { applicationName, pgTarget, pgUrl } from "./db.js";
 export const CONTENDERS = [
   "pg.Pool",
   "athanor",
+  "athanor-commit",
   "athanor-autocommit",
   "athanor-autocommit-noreset",
   "athanor-engine-noreset",
@@ -25,7 +27,9 @@ export const BASELINE: WebContender = "pg.Pool";
 export const DESCRIPTIONS: Record<WebContender, string> = {
   "pg.Pool": "pg.Pool (max 10): `await pool.query(sql)` in the handler: one round trip",
   athanor:
-    'athanorExpress(db, { commit: "on-success" }) + db.execute(text(sql)): the session begins a transaction (BEGIN, sent with the SELECT) and commits (COMMIT) before the response: two round trips',
+    "athanorExpress(db) (defaults: the handler commits what it wants kept; the rest is rolled back) + db.execute(text(sql)): BEGIN goes with the SELECT; the response does not wait for the ROLLBACK, which goes out with the connection's next statement (one round trip under load) or on its own by the next turn",
+  "athanor-commit":
+    'athanorExpress(db, { commit: "on-success" }): the same, committed (COMMIT) before the response: two round trips',
   "athanor-autocommit":
     'the same with createEngine(url, { isolationLevel: "AUTOCOMMIT" }): no BEGIN/COMMIT, and nothing left open for the pool to reset: one round trip',
   "athanor-autocommit-noreset": 'AUTOCOMMIT and poolResetOnReturn: "none": one round trip, as pg.Pool',
@@ -59,11 +63,13 @@ export async function makeContender(name: WebContender): Promise<Contender> {
     case "pg.Pool":
       return pgPool();
     case "athanor":
-      return athanor(name, {});
+      return athanor(name, {}, {});
+    case "athanor-commit":
+      return athanor(name, {}, { commit: "on-success" });
     case "athanor-autocommit":
-      return athanor(name, { isolationLevel: "AUTOCOMMIT" });
+      return athanor(name, { isolationLevel: "AUTOCOMMIT" }, { commit: "on-success" });
     case "athanor-autocommit-noreset":
-      return athanor(name, { isolationLevel: "AUTOCOMMIT", poolResetOnReturn: "none" });
+      return athanor(name, { isolationLevel: "AUTOCOMMIT", poolResetOnReturn: "none" }, { commit: "on-success" });
     case "athanor-engine-noreset":
       return athanorEngine(name);
     case "mikro-orm":
@@ -92,11 +98,11 @@ function pgPool(): Contender {
   return { app, checkedOut: () => -1, release, close: () => pool.end() };
 }
 
-function athanor(name: WebContender, options: EngineOptions): Contender {
+function athanor(name: WebContender, options: EngineOptions, scope: RequestScopeOptions): Contender {
   const engine = createEngine(pgUrl(name), { poolSize: POOL_MAX, maxOverflow: 0, ...options });
   const db = scopedSession(sessionmaker({ bind: engine }));
   const app = express();
-  app.use(athanorExpress(db, { commit: "on-success" }));
+  app.use(athanorExpress(db, scope));
   app.get("/select", async (_req, res) => {
     const r = await db.execute<{ x: number }>(text(SQL));
     res.json({ x: r.scalar() });

@@ -406,7 +406,39 @@ export class Connection<C = unknown> implements TransactionHost {
         return Promise.reject(err);
       }
     }
+    if (proxy !== null && this.#root !== null && this.#defersRollback(proxy)) {
+      // The rollback goes out with the connection's next statement: nobody waits for it here.
+      this.#echoed("ROLLBACK", undefined);
+      this.#finishRoot(this.#root, "rolledBack");
+      this.#dirty = false;
+      this.#closed = true;
+      this.#proxy = null;
+      try {
+        return proxy.close({ transactionWasReset: true });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.#closeSlow();
+  }
+
+  /**
+   * close() may leave its ROLLBACK to the dialect (Dialect.deferRollback): a plain open
+   * transaction whose BEGIN went out, nothing running, and no rollback listener to run first.
+   */
+  #defersRollback(proxy: PooledConnection<C>): boolean {
+    const defer = this.engine.dialect.deferRollback;
+    return (
+      defer !== undefined &&
+      this.#stream === undefined &&
+      this.#busy === undefined &&
+      !this.#isolationChanged &&
+      this.#lostTransaction === undefined &&
+      this.#pendingBegin === undefined &&
+      !this.#autocommit &&
+      !this.engine.events.has("rollback") &&
+      defer.call(this.engine.dialect, proxy.dbapiConnection)
+    );
   }
 
   async #closeSlow(): Promise<void> {

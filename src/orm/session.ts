@@ -335,9 +335,15 @@ export class Session implements SessionTransactionHost {
    */
   close(options?: { final?: boolean }): Promise<void> {
     if (options?.final === true) this.#finalized = true;
-    if (this.#running === undefined && this.#root === null) {
-      this.#objects.expungeAll(); // nothing open, nothing running: nothing to wait for
-      return RESOLVED;
+    if (this.#running === undefined) {
+      // Nothing running: end what is open now, without a promise of our own (a request's teardown).
+      try {
+        return this.#discardAll();
+      } catch (err) {
+        return Promise.reject(err);
+      } finally {
+        this.#objects.expungeAll(); // SQLAlchemy close(): every object leaves the session
+      }
     }
     return this.#closeSlow();
   }
@@ -345,7 +351,7 @@ export class Session implements SessionTransactionHost {
   async #closeSlow(): Promise<void> {
     while (this.#running !== undefined) await this.#running.catch(() => undefined);
     this.#busy = "close";
-    const running = this.#rollbackAll();
+    const running = this.#discardAll();
     this.#running = running;
     try {
       await running;
@@ -419,6 +425,7 @@ export class Session implements SessionTransactionHost {
       identityMap: this.#objects.identityMap,
       owner: this.#objects,
       target: this.bind.dialect,
+      logger: this.bind.logger,
       level,
       run: (statement) => this.#guarded(level, () => executeStatement(level.connection, statement)),
     };
@@ -503,6 +510,19 @@ export class Session implements SessionTransactionHost {
       this.#objects.afterRollback(undefined);
       await this.#release();
     }
+  }
+
+  /**
+   * close()'s end of the transaction: its objects expire as after a rollback, and the
+   * connection's own close() rolls back (without waiting, where the dialect can:
+   * Dialect.deferRollback). A failed rollback is the pool's to deal with, not the closer's.
+   */
+  #discardAll(): Promise<void> {
+    const root = this.#root;
+    if (root === null) return RESOLVED;
+    this.#closeLevels(root, "closed");
+    this.#objects.afterRollback(undefined);
+    return this.#release();
   }
 
   /** Close `tx` and every level opened inside it. */

@@ -123,9 +123,9 @@ export class ResponseGate {
       case "open":
         break;
     }
-    if (!this.request.mustEndBeforeResponse()) {
-      // Nothing that could fail (no transaction, or only AUTOCOMMIT statements): answer now,
-      // then end the scope (the session goes back, sending nothing).
+    if (!this.request.mustEndBeforeResponse(this.res.statusCode)) {
+      // Nothing to commit that could fail (no transaction, only AUTOCOMMIT statements, or a
+      // rollback to come): answer now, then end the scope.
       this.#phase = "done";
       void this.request.end(this.request.outcomeFor(this.res.statusCode));
       return this.#end(args);

@@ -56,7 +56,7 @@ export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (ins
   instance.addHook("onSend", async (request, reply, payload) => {
     const rs = requests.get(request);
     if (rs === undefined) return payload;
-    if (rs.ended || !rs.mustEndBeforeResponse()) {
+    if (rs.ended || !rs.mustEndBeforeResponse(reply.statusCode)) {
       // A second onSend (an error thrown after reply.send()) waits for the first one's outcome.
       const ending = await rs.end("rollback");
       restoreStatus(request, reply, ending.committed);

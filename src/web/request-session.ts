@@ -75,12 +75,18 @@ export class RequestSession {
   }
 
   /**
-   * Ending this request's session could fail on the database, so the response must wait for it:
-   * an open transaction whose COMMIT (or a flush) has something to send. False when the request
-   * never touched the database, or ran only statements that committed themselves (AUTOCOMMIT).
+   * Ending this request's session could fail on the database, so a response with this status
+   * must wait for it: it is to commit, and its open transaction's COMMIT (or a flush) has
+   * something to send. False when the request never touched the database, ran only statements
+   * that committed themselves (AUTOCOMMIT), or is to roll back: a rollback changes nothing the
+   * client could be told, so the response goes out while it runs.
    */
-  mustEndBeforeResponse(): boolean {
-    return this.#ending === undefined && this.#inScope(() => this.db.has() && this.db().inTransaction && !this.db().commitSendsNothing);
+  mustEndBeforeResponse(status: number): boolean {
+    return (
+      this.#ending === undefined &&
+      this.outcomeFor(status) === "commit" &&
+      this.#inScope(() => this.db.has() && this.db().inTransaction && !this.db().commitSendsNothing)
+    );
   }
 
   /** "commit" only when configured to and the response is a success. */

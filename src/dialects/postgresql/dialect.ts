@@ -20,7 +20,8 @@ import { pgBackendPid, pgCancelBackend } from "./cancel.js";
 import { classifyPgError } from "./classify-error.js";
 import { planPgConnect } from "./connect-config.js";
 import { openPgCursor } from "./cursor.js";
-import { openPgClient, runPgStatement, type PgClient } from "./pg-driver.js";
+import { deferRollback } from "./deferred-rollback.js";
+import { openPgClient, runPgStatement, sendUnawaited, type PgClient } from "./pg-driver.js";
 import { createPgPoolDialect, type PgPoolDialect, type PgPoolDialectOptions } from "./pg-pool-dialect.js";
 
 export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -61,6 +62,10 @@ export class PostgresqlDialect implements Dialect<PgClient> {
   }
   commit(conn: PgClient): Promise<unknown> {
     return runPgStatement(conn, "COMMIT", []);
+  }
+  /** ROLLBACK with the next thing sent on `conn` (deferred-rollback.ts); false for a `creator`'s client. */
+  deferRollback(conn: PgClient): boolean {
+    return deferRollback(conn, sendUnawaited);
   }
   close(conn: PgClient): Promise<void> {
     return this.#pool.close(conn);

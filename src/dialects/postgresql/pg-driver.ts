@@ -3,6 +3,7 @@
  * described by our own minimal types (ARCHITECTURE habit 8): only what the dialect calls.
  */
 import { loadDriver } from "../shared/load-driver.js";
+import { installDeferredRollback } from "./deferred-rollback.js";
 import type { PgClientConfig } from "./connect-config.js";
 import { attachPgErrorGuard, type PgClientLike } from "./pg-pool-dialect.js";
 import { PgStatement, type PgPrepareValue, type PgStatementResult } from "./pg-statement.js";
@@ -55,6 +56,7 @@ export async function openPgClient(config: PgClientConfig, prepareThreshold: num
   const client = new Client(config);
   preparedByClient.set(client, new PreparedStatements(prepareThreshold));
   attachPgErrorGuard(client);
+  installDeferredRollback(client, sendUnawaited);
   await client.connect();
   return client;
 }
@@ -101,4 +103,12 @@ export function runPgStatement(client: PgClient, sql: string, params: readonly u
 function sqlstateOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * A statement nobody waits for (a deferred ROLLBACK sent on its own). Its failure means the
+ * connection died, which the next statement on it reports; nothing is left to tell here.
+ */
+export function sendUnawaited(client: PgClient, sql: string): void {
+  runPgStatement(client, sql, []).catch(() => undefined);
 }

@@ -85,22 +85,38 @@ export class PgStatement {
   /** A DEALLOCATE or DISCARD ran: the session's prepared statements may be gone. */
   droppedPrepared = false;
 
+  /** Statements sent ahead of this one in the same write (the deferred BEGIN; a deferred ROLLBACK before it). */
+  readonly #leading: string[];
+
   constructor(
     private readonly text: string,
     private readonly values: readonly unknown[],
-    private readonly prefix: string | undefined,
+    /** Always the engine's deferred BEGIN: a statement with a prefix opens a transaction. */
+    prefix: string | undefined,
     private readonly types: PgTypeParsers,
     private readonly prepareValue: PgPrepareValue,
     /** Run as this named prepared statement (prepared-statements.ts), Parse first if `parse`. */
     private readonly prepared?: { readonly name: string; readonly parse: boolean },
     /** Prepared statements to Close first (in the same write). */
     private readonly closing?: () => readonly string[],
-  ) {}
+  ) {
+    this.#leading = prefix === undefined ? [] : [prefix];
+  }
+
+  /** It begins a transaction (its prefix is the deferred BEGIN): what came before may go in front of it. */
+  get opensTransaction(): boolean {
+    return this.#leading.length > 0;
+  }
+
+  /** Send `sql` first, in the same write (deferred-rollback.ts: the previous holder's ROLLBACK). */
+  lead(sql: string): void {
+    this.#leading.unshift(sql);
+  }
 
   /** Called by the client when it is this statement's turn; an Error returned is reported by pg. */
   submit(connection: PgWire): Error | null {
     if (this.values.length === 0) {
-      connection.query(this.prefix === undefined ? this.text : `${this.prefix};${this.text}`);
+      connection.query(this.#leading.length === 0 ? this.text : `${this.#leading.join(";")};${this.text}`);
       return null;
     }
     let values: (string | Buffer | null)[];
@@ -116,8 +132,8 @@ export class PgStatement {
     connection.stream.cork?.();
     try {
       for (const name of this.closing?.() ?? []) connection.close({ type: "S", name });
-      if (this.prefix !== undefined) {
-        connection.parse({ text: this.prefix });
+      for (const leading of this.#leading) {
+        connection.parse({ text: leading });
         connection.bind({ values: [] });
         connection.execute({ portal: "" });
       }
