@@ -8,18 +8,19 @@ import { populateCollection, populateReference } from "./back-populates.js";
 import { ExpiredAttributeError, RelationshipNotLoadedError } from "./errors.js";
 import { STATE, type InstanceState } from "./instance-state.js";
 
-export function readColumn(state: InstanceState, key: string): unknown {
-  if (state.values.has(key)) return state.values.get(key);
+/** The column at `index` (mapper.columns order: an entity's accessors know their column's). */
+export function readColumn(state: InstanceState, index: number): unknown {
+  if (state.hasValueAt(index)) return state.valueAt(index);
   // Not set yet on a new object: undefined, and the INSERT leaves the column to its default.
   if (state.status === "transient" || state.status === "pending") return undefined;
-  throw new ExpiredAttributeError(state.mapper.name, key, state.status === "detached");
+  throw new ExpiredAttributeError(state.mapper.name, state.mapper.columnKeyList[index] as string, state.status === "detached");
 }
 
-export function writeColumn(state: InstanceState, key: string, value: unknown): void {
+export function writeColumn(state: InstanceState, index: number, value: unknown): void {
   if (value === undefined) {
-    state.deleteValue(key);
+    state.deleteValueAt(index);
   } else {
-    state.setValue(key, value);
+    state.setValueAt(index, value);
   }
   state.touch();
 }

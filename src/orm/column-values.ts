@@ -45,6 +45,24 @@ export class ColumnValues implements ReadonlyMap<string, unknown> {
     this.#slots[this.#indexOf(key)] = value;
   }
 
+  /** By position (an entity's property accessors know theirs): no key lookup per read or write. */
+  hasAt(index: number): boolean {
+    return this.#slots[index] !== UNLOADED;
+  }
+
+  getAt(index: number): unknown {
+    const slot = this.#slots[index];
+    return slot === UNLOADED ? undefined : slot;
+  }
+
+  setAt(index: number, value: unknown): void {
+    this.#slots[index] = value;
+  }
+
+  deleteAt(index: number): void {
+    this.#slots[index] = UNLOADED;
+  }
+
   delete(key: string): void {
     const index = this.#layout.columnIndex.get(key);
     if (index !== undefined) this.#slots[index] = UNLOADED;

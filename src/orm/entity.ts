@@ -71,18 +71,18 @@ export function Entity<Name extends string, C extends ColumnBuilders>(table: Tab
       return `${state.mapper.name} { ${shown} } (${state.status})`;
     }
   }
-  for (const column of table.columns) {
-    const key = column.key;
-    Object.defineProperty(MappedBase.prototype, key, {
+  // The mapper's columns are the table's, in this order: each accessor keeps its position.
+  table.columns.forEach((column, index) => {
+    Object.defineProperty(MappedBase.prototype, column.key, {
       get(this: object) {
-        return readColumn(stateOf(this), key);
+        return readColumn(stateOf(this), index);
       },
       set(this: object, value: unknown) {
-        writeColumn(stateOf(this), key, value);
+        writeColumn(stateOf(this), index, value);
       },
       enumerable: true,
       configurable: true,
     });
-  }
+  });
   return MappedBase as unknown as EntityBase<Name, C>;
 }

@@ -99,9 +99,18 @@ export class KeyedMap<V> {
     for (const table of this.#tables.values()) yield* table.values();
   }
 
-  /** Each entry to `into`, under the same key. */
+  /** Each entry to `into`, under the same key: table by table, with no key object per entry. */
   copyInto<W>(into: KeyedMap<W>, convert: (value: V) => W): void {
-    for (const [owner, table] of this.#tables) for (const [token, value] of table) into.set({ owner, token }, convert(value));
+    for (const [owner, table] of this.#tables) {
+      let target = into.#tables.get(owner);
+      if (target === undefined) {
+        target = new Map();
+        into.#tables.set(owner, target);
+      }
+      const before = target.size;
+      for (const [token, value] of table) target.set(token, convert(value));
+      into.#size += target.size - before;
+    }
   }
 
   clear(): void {

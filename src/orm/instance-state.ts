@@ -90,6 +90,26 @@ export class InstanceState {
     this.#values.set(key, value);
   }
 
+  /** setValue by column position (mapper.columns order). */
+  setValueAt(index: number, value: unknown): void {
+    this.#unshare();
+    this.#values.setAt(index, value);
+  }
+
+  deleteValueAt(index: number): void {
+    this.#unshare();
+    this.#values.deleteAt(index);
+  }
+
+  /** The column at `index` is loaded (or set), and its value. */
+  hasValueAt(index: number): boolean {
+    return this.#values.hasAt(index);
+  }
+
+  valueAt(index: number): unknown {
+    return this.#values.getAt(index);
+  }
+
   /** Unset a column in the object only. */
   deleteValue(key: string): void {
     this.#unshare();

@@ -93,7 +93,7 @@ export async function merge<E extends object>(ctx: OrmContext, objects: SessionO
   const targetState = stateOf(target);
   for (const [k, v] of state.values) {
     if (targetState.values.has(k) && targetState.values.get(k) === v) continue;
-    writeColumn(targetState, k, v);
+    writeColumn(targetState, targetState.mapper.columnIndex.get(k) as number, v);
   }
   return target as E;
 }

@@ -139,6 +139,7 @@ export class SessionObjects implements StateOwner {
       loaded,
       toDelete: [...this.#toDelete],
       cascadeAdd: (object) => this.add(object),
+      expunge: (object) => this.expunge(object),
       owner: this,
     });
     if (plan === undefined) return;

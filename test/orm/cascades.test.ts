@@ -3,18 +3,21 @@
  * exact SQL a flush sends, the objects' states and what the tables hold afterwards.
  *
  * - cascade "delete": session.delete(parent) deletes the children, children first; a collection
- *   that is not loaded is loaded by the flush (one SELECT by foreign key per level).
+ *   that is not loaded is loaded by the flush (one SELECT by foreign key per level). A new
+ *   child there has no row: it is never INSERTed, and a pending one is expunged.
  * - cascade "deleteOrphan": a persistent child taken out of a loaded collection is DELETEd,
  *   unless it was moved to another parent (then it is UPDATEd).
  * - no cascade: the children of a deleted parent, and children taken out, get NULL; a deleted
  *   parent's collection that is not loaded is loaded for that (SQLAlchemy's default), unless the
- *   foreign key declares its own ON DELETE, which is then left to the database.
+ *   foreign key declares its own ON DELETE, which is then left to the database. A new child of
+ *   a deleted parent is INSERTed with a NULL foreign key (a NOT NULL one fails at the database).
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import {
   Entity,
   executeStatement,
+  IntegrityError,
   insert,
   inspectObject,
   integer,
@@ -28,6 +31,7 @@ import {
   string,
   type Engine,
 } from "../../src/index.js";
+import { arrayLiteral } from "../../src/orm/unit-of-work/column-arrays.js";
 import { disposeAll, engineTargets, type EngineTarget } from "../support/engines.js";
 import { captureSql } from "./model.js";
 
@@ -152,8 +156,9 @@ for (const target of await engineTargets()) {
       }
     }
 
-    /** `DELETE FROM t WHERE t.id = ?`, as the flush sends one per row. */
-    const deleteRow = (m: Library, table: string): string => `DELETE FROM ${table} WHERE ${table}.${m.q("id")} = ${p(1)}`;
+    /** The DELETE a flush sends per table (per step): `t.id = ?` for one row, `t.id IN (?, ...)` for several. */
+    const deleteRows = (m: Library, table: string, rows = 1): string =>
+      `DELETE FROM ${table} WHERE ${table}.${m.q("id")} ${rows === 1 ? `= ${p(1)}` : `IN (${Array.from({ length: rows }, (_, i) => p(i + 1)).join(", ")})`}`;
     /** The SELECT a flush sends to load a collection: the children by foreign key, in key order. */
     const selectChildren = (m: Library, table: string, columns: readonly string[], foreignKey: string, keys: number): string =>
       `SELECT ${columns.map((c) => `${table}.${m.q(c)}`).join(", ")} FROM ${table} WHERE ${table}.${m.q(foreignKey)} ` +
@@ -194,8 +199,8 @@ for (const target of await engineTargets()) {
         session.delete(ann);
         const sql = captureSql(engine);
         await session.flush();
-        assert.deepEqual(sql.sql(), [deleteRow(m, t.chapters), deleteRow(m, t.chapters), deleteRow(m, t.books), deleteRow(m, t.books), deleteRow(m, t.authors)]);
-        assert.deepEqual(paramsOf(sql), [[2], [1], [2], [1], [1]]);
+        assert.deepEqual(sql.sql(), [deleteRows(m, t.chapters, 2), deleteRows(m, t.books, 2), deleteRows(m, t.authors)]);
+        assert.deepEqual(paramsOf(sql), [[2, 1], [2, 1], [1]]);
         for (const object of [ann, ...books, ...chapters]) assert.equal(inspectObject(object).status, "deleted");
         await session.commit();
         for (const object of [ann, ...books, ...chapters]) assert.equal(inspectObject(object).status, "detached");
@@ -218,14 +223,11 @@ for (const target of await engineTargets()) {
           selectChildren(m, t.books, ["id", "title", "authorId"], "authorId", 1),
           selectChildren(m, t.chapters, ["id", "title", "bookId"], "bookId", 2),
           selectChildren(m, t.notes, ["id", "text", "authorId"], "authorId", 1), // no cascade: loaded to NULL their key (bob has none)
-          deleteRow(m, t.chapters),
-          deleteRow(m, t.chapters),
-          deleteRow(m, t.chapters),
-          deleteRow(m, t.books),
-          deleteRow(m, t.books),
-          deleteRow(m, t.authors),
+          deleteRows(m, t.chapters, 3),
+          deleteRows(m, t.books, 2),
+          deleteRows(m, t.authors),
         ]);
-        assert.deepEqual(paramsOf(sql), [[2], [3, 4], [2], [5], [4], [3], [4], [3], [2]]);
+        assert.deepEqual(paramsOf(sql), [[2], [3, 4], [2], [5, 4, 3], [4, 3], [2]]);
         const books = bob.books;
         assert.deepEqual(books.map((b) => [b.title, inspectObject(b).status]), [["b1", "deleted"], ["b2", "deleted"]], "loaded by the flush, and deleted");
         await session.rollback();
@@ -256,12 +258,11 @@ for (const target of await engineTargets()) {
           selectChildren(m, t.folders, columns, "parentId", 1),
           selectChildren(m, t.folders, columns, "parentId", 2),
           selectChildren(m, t.folders, columns, "parentId", 1),
-          deleteRow(m, t.folders),
-          deleteRow(m, t.folders),
-          deleteRow(m, t.folders),
-          deleteRow(m, t.folders),
+          deleteRows(m, t.folders), // the leaf
+          deleteRows(m, t.folders, 2), // the level above it: rows of one level never refer to each other
+          deleteRows(m, t.folders), // the root
         ]);
-        assert.deepEqual(paramsOf(sql), [[1], [2, 3], [4], [4], [3], [2], [1]]);
+        assert.deepEqual(paramsOf(sql), [[1], [2, 3], [4], [4], [3, 2], [1]]);
         assert.deepEqual(await holds(engine, m, "folders"), [[5, null]]);
       });
     });
@@ -279,18 +280,17 @@ for (const target of await engineTargets()) {
         await session.flush();
         assert.deepEqual(sql.sql(), [
           selectChildren(m, t.chapters, ["id", "title", "bookId"], "bookId", 1), // a1's chapters: not loaded, deleted with it
-          deleteRow(m, t.chapters),
-          deleteRow(m, t.chapters),
-          deleteRow(m, t.books),
+          deleteRows(m, t.chapters, 2),
+          deleteRows(m, t.books),
         ]);
-        assert.deepEqual(paramsOf(sql), [[1], [2], [1], [1]]);
+        assert.deepEqual(paramsOf(sql), [[1], [2, 1], [1]]);
         assert.equal(inspectObject(a1).status, "deleted");
         assert.equal(inspectObject(a2).status, "persistent");
 
         ann.books.splice(0, 1); // in place: seen by the flush, which compares with the collection as loaded
         sql.clear();
         await session.flush();
-        assert.deepEqual(sql.sql(), [selectChildren(m, t.chapters, ["id", "title", "bookId"], "bookId", 1), deleteRow(m, t.books)]);
+        assert.deepEqual(sql.sql(), [selectChildren(m, t.chapters, ["id", "title", "bookId"], "bookId", 1), deleteRows(m, t.books)]);
         assert.deepEqual(paramsOf(sql), [[2], [2]]);
         assert.equal(inspectObject(a2).status, "deleted");
         await session.commit();
@@ -343,7 +343,7 @@ for (const target of await engineTargets()) {
           selectChildren(m, t.books, ["id", "title", "authorId"], "authorId", 1), // the delete cascade's
           selectChildren(m, t.notes, ["id", "text", "authorId"], "authorId", 1),
         ]);
-        assert.equal(sent.at(-1), deleteRow(m, t.authors));
+        assert.equal(sent.at(-1), deleteRows(m, t.authors));
         const updates = sent.slice(2, -1);
         assert.ok(updates.length > 0 && updates.every((u) => u.startsWith(`UPDATE ${t.notes} SET ${m.q("authorId")} = `)), updates.join("\n")); // one batch, or a row each
         assert.deepEqual((cid.notes as InstanceType<typeof m.Note>[]).map((n) => n.authorId), [null, null], "loaded by the flush, and nulled");
@@ -406,13 +406,179 @@ for (const target of await engineTargets()) {
         session.delete(cid);
         sql.clear();
         await session.flush();
-        assert.deepEqual(sql.sql(), [updateColumn(m, t.notes, "authorId"), deleteRow(m, t.authors)]);
+        assert.deepEqual(sql.sql(), [updateColumn(m, t.notes, "authorId"), deleteRows(m, t.authors)]);
         assert.deepEqual(paramsOf(sql), [[null, 2], [3]]);
         assert.deepEqual([n1.authorId, n2.authorId, inspectObject(n2).status], [null, null, "persistent"]);
         await session.commit();
         assert.deepEqual(await holds(engine, m, "notes"), [[1, null], [2, null]]);
         assert.deepEqual(await holds(engine, m, "authors"), [[1], [2]]);
       });
+    });
+
+    /** 10 000 rows for author 1 (ids 11 to 10 010), 1 000 per INSERT: a statement's parameters are limited. */
+    async function addMany(engine: Engine, rows: (ids: readonly number[]) => Parameters<typeof executeStatement>[1]): Promise<number[]> {
+      const ids = Array.from({ length: 10_000 }, (_, i) => i + 11);
+      await engine.begin(async (conn) => {
+        for (let i = 0; i < ids.length; i += 1000) await executeStatement(conn, rows(ids.slice(i, i + 1000)));
+      });
+      return ids;
+    }
+
+    it("without a cascade, 5 000 children taken out of a loaded collection of 10 000 get a NULL foreign key, and only they", async () => {
+      await withData(async (m, engine) => {
+        const { t } = m;
+        const ids = await addMany(engine, (chunk) => insert(m.notes).values(chunk.map((id) => ({ id, text: `n${id}`, authorId: 1 }))));
+        await using session = sessionmaker({ bind: engine, expireOnCommit: false })();
+        const ann = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(1)).options(selectinload("notes")))).one();
+        assert.equal(ann.notes.length, 10_000);
+        const taken = new Set(ids.filter((id) => id % 2 === 1));
+        const all = [...ann.notes];
+        ann.notes = ann.notes.filter((n) => !taken.has(n.id));
+        const sql = captureSql(engine);
+        await session.flush();
+        const sent = sql.sql();
+        assert.ok(sent.length > 0 && sent.every((s) => s.startsWith(`UPDATE ${t.notes} SET ${m.q("authorId")} = `)), sent.slice(0, 3).join("\n")); // batches, or a row each
+        assert.deepEqual(all.filter((n) => n.authorId === null).map((n) => n.id), [...taken]);
+        assert.ok(all.every((n) => inspectObject(n).status === "persistent"));
+        await session.commit();
+        const expected = [[1, 3], [2, 3], ...ids.map((id) => [id, taken.has(id) ? null : 1])];
+        assert.deepEqual(await holds(engine, m, "notes"), expected);
+      });
+    });
+
+    it("deleteOrphan: 5 000 children taken out of a loaded collection of 10 000 are DELETEd, and only they", async () => {
+      await withData(async (m, engine) => {
+        const { t } = m;
+        const ids = await addMany(engine, (chunk) => insert(m.books).values(chunk.map((id) => ({ id, title: `b${id}`, authorId: 1 }))));
+        await using session = sessionmaker({ bind: engine, expireOnCommit: false })();
+        const ann = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(1)).options(selectinload("books")))).one();
+        assert.equal(ann.books.length, 10_002);
+        const taken = new Set(ids.filter((id) => id % 2 === 1));
+        const takenOut = ann.books.filter((b) => taken.has(b.id));
+        ann.books = ann.books.filter((b) => !taken.has(b.id));
+        const sql = captureSql(engine);
+        await session.flush();
+        const sent = sql.sql();
+        // Their chapters first (the delete cascade; in chunks), then the books, 1 000 per DELETE.
+        const selects = sent.filter((s) => s.startsWith(`SELECT ${t.chapters}.`));
+        const deletes = sql.statements.filter((s) => s.sql === deleteRows(m, t.books, 1000));
+        assert.equal(deletes.length, 5);
+        assert.ok(selects.length > 0 && selects.length + deletes.length === sent.length, sent.filter((s) => !s.startsWith("DELETE")).slice(0, 3).join("\n"));
+        assert.deepEqual(deletes.flatMap((s) => s.params as unknown[]).sort((a, b) => Number(a) - Number(b)), [...taken]);
+        assert.ok(takenOut.every((b) => inspectObject(b).status === "deleted"));
+        await session.commit();
+        assert.deepEqual(await holds(engine, m, "books"), [[1, 1], [2, 1], [3, 2], [4, 2], ...ids.filter((id) => !taken.has(id)).map((id) => [id, 1])]);
+        assert.deepEqual(await holds(engine, m, "chapters"), [[1, 1], [2, 1], [3, 3], [4, 4], [5, 4]]);
+      });
+    });
+
+    it("delete: a new child in a deleted parent's collection is deleted with it, so never INSERTed: a pending one is expunged, a transient one stays out", async () => {
+      await withData(async (m, engine) => {
+        const { t } = m;
+        await using session = sessionmaker({ bind: engine })();
+        const ann = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(1)).options(selectinload("books").selectinload("chapters"), selectinload("notes")))).one();
+        const [a1, a2] = ann.books;
+        assert.ok(a1 && a2);
+        // A pending book (added) holding a transient chapter, and a transient chapter in a persistent
+        // book being deleted: the cascade reaches all three. Inserted, the book would get a NULL
+        // author, and the chapters a NULL book (NOT NULL: the INSERT fails on every database).
+        const newBook = new m.Book({ id: 10, title: "new" });
+        session.add(newBook);
+        const newChapter = new m.Chapter({ id: 10, title: "c10", bookId: 10 });
+        newBook.chapters.push(newChapter);
+        const lateChapter = new m.Chapter({ id: 11, title: "c11", bookId: 1 });
+        a1.chapters.push(lateChapter);
+        ann.books.push(newBook);
+        session.delete(ann);
+        const sql = captureSql(engine);
+        await session.flush();
+        assert.deepEqual(sql.sql(), [deleteRows(m, t.chapters, 2), deleteRows(m, t.books, 2), deleteRows(m, t.authors)], "no INSERT");
+        assert.deepEqual(paramsOf(sql), [[2, 1], [2, 1], [1]]);
+        assert.deepEqual([newBook, newChapter, lateChapter].map((o) => inspectObject(o).status), ["transient", "transient", "transient"]);
+        assert.deepEqual([session.contains(newBook), session.new.length], [false, 0], "expunged");
+        assert.deepEqual([newBook.authorId, newChapter.bookId, lateChapter.bookId], [undefined, 10, 1], "no foreign key written into them");
+        await session.commit();
+        assert.deepEqual(await holds(engine, m, "authors"), [[2], [3]]);
+        assert.deepEqual(await holds(engine, m, "books"), [[3, 2], [4, 2]]);
+        assert.deepEqual(await holds(engine, m, "chapters"), [[3, 3], [4, 4], [5, 4]]);
+      });
+    });
+
+    it("without a cascade, a new child in a deleted parent's collection is INSERTed with a NULL foreign key, pending or reached by the flush", async () => {
+      await withData(async (m, engine) => {
+        const { t, q } = m;
+        await using session = sessionmaker({ bind: engine, expireOnCommit: false })();
+        const cid = (await session.scalars(select(m.Author).where(m.Author.c.id.eq(3)).options(selectinload("notes"), selectinload("books")))).one();
+        const added = new m.Note({ id: 10, text: "n10" });
+        session.add(added);
+        const reached = new m.Note({ id: 11, text: "n11" }); // transient: the flush adds it (save-update cascade)
+        cid.notes.push(added, reached);
+        session.delete(cid);
+        const sql = captureSql(engine);
+        await session.flush();
+        const rows = '"athanor_rows"';
+        const columns = [q("id"), q("text"), q("authorId")].join(", ");
+        const id = `${t.notes}.${q("id")}`;
+        // PostgreSQL and PGlite send a batch as column arrays (unnest), the others as CASE WHEN and VALUES.
+        const columnArrays = target.name === "postgresql" || target.name === "pglite";
+        const arrayParam = (values: readonly unknown[]): unknown => (target.name === "postgresql" ? arrayLiteral(values) : values);
+        assert.deepEqual(sql.sql(), [
+          columnArrays // notes 1 and 2 (already there) get NULL
+            ? `UPDATE ${t.notes} SET ${q("authorId")} = ${rows}.${q("authorId")} FROM unnest(${p(1)}::INTEGER[], ${p(2)}::INTEGER[]) AS ${rows}(${q("id")}, ${q("authorId")}) WHERE ${id} = ${rows}.${q("id")}`
+            : `UPDATE ${t.notes} SET ${q("authorId")} = CASE WHEN ${id} = ? THEN ? WHEN ${id} = ? THEN ? ELSE ${t.notes}.${q("authorId")} END WHERE ${id} IN (?, ?)`,
+          columnArrays // the new ones, with NULL
+            ? `INSERT INTO ${t.notes} (${columns}) SELECT ${columns} FROM unnest(${p(1)}::INTEGER[], ${p(2)}::VARCHAR[], ${p(3)}::INTEGER[]) WITH ORDINALITY AS ${rows}(${columns}, "athanor_n") ORDER BY "athanor_n"`
+            : `INSERT INTO ${t.notes} (${columns}) VALUES (?, ?, ?), (?, ?, ?)`,
+          deleteRows(m, t.authors),
+        ]);
+        assert.deepEqual(
+          paramsOf(sql),
+          columnArrays
+            ? [[arrayParam([1, 2]), arrayParam([null, null])], [arrayParam([10, 11]), arrayParam(["n10", "n11"]), arrayParam([null, null])], [3]]
+            : [[1, null, 2, null, 1, 2], [10, "n10", null, 11, "n11", null], [3]],
+        );
+        assert.deepEqual([added, reached].map((n) => [inspectObject(n).status, n.authorId]), [["persistent", null], ["persistent", null]]);
+        await session.commit();
+        assert.deepEqual(await holds(engine, m, "notes"), [[1, null], [2, null], [10, null], [11, null]]);
+        assert.deepEqual(await holds(engine, m, "authors"), [[1], [2]]);
+      });
+    });
+
+    it("without a cascade, a new child of a deleted parent whose foreign key is NOT NULL fails at the database, as in SQLAlchemy; nothing is written", async () => {
+      const engine = engineFor();
+      const metadata = new MetaData();
+      const owners = metadata.table(target.table("owners"), { id: integer().primaryKey(), name: string(50).notNull() });
+      const pets = metadata.table(target.table("pets"), {
+        id: integer().primaryKey(),
+        name: string(50).notNull(),
+        ownerId: integer().notNull().references(() => owners.c.id),
+      });
+      class Owner extends Entity(owners) {
+        declare pets: Pet[];
+      }
+      class Pet extends Entity(pets) {}
+      relate(Owner, { pets: oneToMany(() => Pet) });
+      await metadata.createAll(engine);
+      try {
+        await engine.begin((conn) => executeStatement(conn, insert(owners).values({ id: 1, name: "o" })));
+        await using session = sessionmaker({ bind: engine })();
+        const owner = (await session.scalars(select(Owner).options(selectinload("pets")))).one();
+        const pet = new Pet({ id: 1, name: "p", ownerId: 1 });
+        owner.pets.push(pet);
+        session.add(pet);
+        session.delete(owner);
+        const sql = captureSql(engine);
+        await assert.rejects(session.flush(), IntegrityError);
+        const q = (name: string): string => (target.name === "mysql" ? `\`${name}\`` : `"${name}"`);
+        assert.deepEqual(sql.sql(), [`INSERT INTO ${q(pets.name)} (${q("id")}, ${q("name")}, ${q("ownerId")}) VALUES (${p(1)}, ${p(2)}, ${p(3)})`], "the INSERT fails; the DELETE is never sent");
+        assert.deepEqual(paramsOf(sql), [[1, "p", null]]);
+        assert.deepEqual([inspectObject(pet).status, pet.ownerId], ["pending", 1], "the failed flush put back the key it NULLed");
+        await session.rollback();
+        const left = async (table: typeof owners | typeof pets) => (await engine.begin((conn) => executeStatement(conn, select(table.c.id)))).all().map((r) => r._mapping.id);
+        assert.deepEqual([await left(owners), await left(pets)], [[1], []]);
+      } finally {
+        await metadata.dropAll(engine);
+      }
     });
   });
 }

@@ -3,12 +3,14 @@
  * INSERT order across tables linked by foreign keys, DELETE order reversed, a self-reference
  * ordered row by row and a circle of rows reported, batched inserts, UPDATE of the one
  * changed column, and UPDATEs batched per set of changed columns (CASE WHEN ... END; on
- * PostgreSQL and PGlite, batches of rows are statements over column arrays: unnest).
+ * PostgreSQL and PGlite, batches of rows are statements over column arrays: unnest); DELETEs
+ * batched per table into `IN (...)` lists of 1 000 keys at most (row values for composite keys),
+ * and a warning when a DELETE matches fewer rows than it names.
  */
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { after, describe, it, mock } from "node:test";
 import {
-  boolean, CircularDependencyError, DataError, dateTime, delete_, Entity, executeStatement, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
+  boolean, CircularDependencyError, DataError, dateTime, delete_, Entity, executeStatement, inspectObject, integer, json, MetaData, select, sessionmaker, sql, StaleDataError, string, type Engine,
 } from "../../src/index.js";
 import { arrayLiteral } from "../../src/orm/unit-of-work/column-arrays.js";
 import { disposeAll, engineTargets } from "../support/engines.js";
@@ -121,6 +123,105 @@ for (const target of await engineTargets()) {
           `DELETE FROM ${t.teams} WHERE ${t.teams}.${q("id")} = ${p(1)}`,
         ]);
         await session.commit();
+      });
+    });
+
+    /** `DELETE FROM t WHERE <key> IN (...)`: `rows` placeholders, or `rows` groups of `columns` for row values. */
+    const deleteIn = (table: string, key: string, rows: number, columns = 1): string =>
+      `DELETE FROM ${table} WHERE ${key} IN (${columns === 1 ? Array.from({ length: rows }, (_, i) => p(i + 1)).join(", ") : groups(rows, columns)})`;
+
+    it("batches DELETEs of one table: 2 500 rows in IN lists of 1 000 keys at most, and the rows are gone", async () => {
+      await withModel(async (m, engine) => {
+        const { t, q } = m;
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const author = new m.User({ id: 1, name: "ed" });
+        // Keys given, so every database batches the INSERT (without RETURNING a generated key takes a statement per row).
+        const posts = Array.from({ length: 2500 }, (_, i) => new m.Post({ id: i + 1, title: `p${i}`, userId: 1 }));
+        session.add(author);
+        session.addAll(posts);
+        await session.commit();
+        for (const post of posts) session.delete(post);
+        const sql = captureSql(engine);
+        await session.flush();
+        const key = `${t.posts}.${q("id")}`;
+        assert.deepEqual(sql.sql(), [deleteIn(t.posts, key, 1000), deleteIn(t.posts, key, 1000), deleteIn(t.posts, key, 500)]);
+        // The flush deletes a step's rows in the reverse of the order they were deleted in.
+        const ids = posts.map((post) => post.id).reverse();
+        assert.deepEqual(sql.statements.map((s) => s.params), [ids.slice(0, 1000), ids.slice(1000, 2000), ids.slice(2000)]);
+        assert.ok(posts.every((post) => inspectObject(post).status === "deleted"));
+        await session.commit();
+        const left = await engine.begin((conn) => executeStatement(conn, select(m.posts.c.id)));
+        assert.deepEqual(left.all(), []);
+      });
+    });
+
+    it("batches DELETEs by a composite key as row values; one row alone is key = ? AND key = ?", async () => {
+      const engine = engineFor();
+      const metadata = new MetaData();
+      const pairs = metadata.table(target.table("pairs"), {
+        k1: integer().primaryKey().autoincrement(false),
+        k2: string(10).primaryKey(),
+        note: string(20),
+      });
+      class Pair extends Entity(pairs) {}
+      await metadata.createAll(engine);
+      try {
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        // Two rows share each k1 and each k2: only the pair picks a row.
+        const rows = [1, 2, 3].flatMap((k1) => ["a", "b"].map((k2) => new Pair({ k1, k2, note: `${k1}${k2}` })));
+        session.addAll(rows);
+        await session.commit();
+        const qt = (n: string) => (target.name === "mysql" ? `\`${n}\`` : `"${n}"`);
+        const tn = qt(pairs.name);
+        const byNote = (note: string): Pair => rows.find((r) => r.note === note) as Pair;
+        for (const note of ["1a", "2b", "3a"]) session.delete(byNote(note));
+        const sql = captureSql(engine);
+        await session.flush();
+        assert.deepEqual(sql.sql(), [deleteIn(tn, `(${tn}.${qt("k1")}, ${tn}.${qt("k2")})`, 3, 2)]);
+        assert.deepEqual(sql.statements[0]?.params, [3, "a", 2, "b", 1, "a"]);
+        session.delete(byNote("1b"));
+        sql.clear();
+        await session.flush();
+        assert.deepEqual(sql.sql(), [`DELETE FROM ${tn} WHERE ${tn}.${qt("k1")} = ${p(1)} AND ${tn}.${qt("k2")} = ${p(2)}`]);
+        assert.deepEqual(sql.statements[0]?.params, [1, "b"]);
+        await session.commit();
+        const left = await engine.begin((conn) => executeStatement(conn, select(pairs.c.k1, pairs.c.k2).orderBy(pairs.c.k1, pairs.c.k2)));
+        assert.deepEqual(left.all().map((r) => [r._mapping.k1, r._mapping.k2]), [[2, "a"], [3, "b"]]);
+      } finally {
+        await metadata.dropAll(engine);
+      }
+    });
+
+    it("a DELETE matching fewer rows than it names is a warning through the engine's logger (console by default), not an error", async () => {
+      await withModel(async (m, engine) => {
+        const { t, q } = m;
+        const Session = sessionmaker({ bind: engine, expireOnCommit: false });
+        await using session = Session();
+        const author = new m.User({ id: 1, name: "ed" });
+        const [a, b, c] = [1, 2, 3].map((id) => new m.Post({ id, title: `p${id}`, userId: 1 })) as [InstanceType<typeof m.Post>, InstanceType<typeof m.Post>, InstanceType<typeof m.Post>];
+        session.add(author);
+        session.addAll([a, b, c]);
+        await session.commit();
+        // Gone behind the session's back.
+        await engine.begin((conn) => executeStatement(conn, delete_(m.posts).where(m.posts.c.id.eq(b.id))));
+        session.delete(a);
+        session.delete(b);
+        const warn = mock.method(console, "warn", () => undefined);
+        const sql = captureSql(engine);
+        try {
+          await session.flush();
+        } finally {
+          warn.mock.restore();
+        }
+        assert.deepEqual(sql.sql(), [deleteIn(t.posts, `${t.posts}.${q("id")}`, 2)], "both rows in one statement");
+        const warnings = warn.mock.calls.map((call) => String(call.arguments[0])).filter((w) => w.includes("DELETE statement"));
+        assert.deepEqual(warnings, [`athanor: DELETE statement on table '${m.posts.name}' expected to delete 2 row(s); only 1 were matched.`]);
+        assert.deepEqual([a, b].map((post) => inspectObject(post).status), ["deleted", "deleted"]);
+        await session.commit();
+        const left = await engine.begin((conn) => executeStatement(conn, select(m.posts.c.id)));
+        assert.deepEqual(left.all().map((r) => r._mapping.id), [c.id]);
       });
     });
 

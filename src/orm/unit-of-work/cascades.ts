@@ -6,6 +6,8 @@
  *   deleted must not depend on what happens to be loaded, so a collection that is not loaded
  *   is loaded here, before the flush is planned: one SELECT of the children by foreign key
  *   per relationship and level (loadSelectin), the flush's own I/O, not a property read's.
+ *   A new child (pending or transient) has no row to delete: it is dropped from the flush,
+ *   never INSERTed, and a pending one is expunged (SQLAlchemy: a deleted pending object).
  * - "deleteOrphan": a persistent child taken out of a loaded collection is deleted, unless the
  *   same flush gives it another parent by the same foreign key (moved, not orphaned).
  *
@@ -82,9 +84,18 @@ export function deletesCascade(toDelete: readonly object[]): boolean {
   return toDelete.some((object) => stateOf(object).mapper.deleteCascades.length > 0);
 }
 
-/** `toDelete` and, through "delete" cascades, every child below it (children after their parents). */
-export async function cascadeDeletes(ctx: OrmContext, toDelete: readonly object[]): Promise<readonly object[]> {
+/** What deleting some objects cascades to. */
+export interface CascadedDeletes {
+  /** The objects given and, through "delete" cascades, every persistent child below them (children after their parents). */
+  readonly deletes: readonly object[];
+  /** New (pending or transient) children the cascades reached: nothing to delete, so the flush leaves them out. */
+  readonly dropped: readonly object[];
+}
+
+/** `toDelete` and what its "delete" cascades reach, level by level. */
+export async function cascadeDeletes(ctx: OrmContext, toDelete: readonly object[]): Promise<CascadedDeletes> {
   const all = [...toDelete];
+  const dropped: object[] = [];
   const seen = new Set(toDelete.map(stateOf));
   let level: readonly object[] = toDelete;
   while (level.length > 0) {
@@ -99,23 +110,31 @@ export async function cascadeDeletes(ctx: OrmContext, toDelete: readonly object[
       }
     }
     for (const [rel, parents] of parentsOf) {
-      const unloaded = new Set(parents.filter((parent) => !stateOf(parent).related.has(rel.key)));
+      // A new parent has no rows below it in the database: only what its collection holds in memory.
+      const unloaded = new Set(parents.filter((parent) => !stateOf(parent).related.has(rel.key) && !isNew(stateOf(parent))));
       if (unloaded.size > 0) await loadSelectin(ctx, rel, [...unloaded]);
       for (const parent of parents) {
-        for (const child of stateOf(parent).related.get(rel.key) as readonly object[]) {
+        for (const child of (stateOf(parent).related.get(rel.key) as readonly object[] | undefined) ?? []) {
           const state = stateOf(child);
-          // Pending children have no row to delete; deleted ones are gone already.
-          if (seen.has(state) || state.status !== "persistent") continue;
+          // Deleted ones are gone already.
+          if (seen.has(state) || !(state.status === "persistent" || isNew(state))) continue;
           if (unloaded.has(parent) && movedAway(state, rel, stateOf(parent))) continue;
           seen.add(state);
-          all.push(child);
+          // Its own cascades apply in turn, a new child's too (what it holds may be persistent, moved into it).
           next.push(child);
+          if (isNew(state)) dropped.push(child);
+          else all.push(child);
         }
       }
     }
     level = next;
   }
-  return all;
+  return { deletes: all, dropped };
+}
+
+/** Not in the database yet: no row to delete, nor any to load children from. */
+function isNew(state: InstanceState): boolean {
+  return state.status === "pending" || state.status === "transient";
 }
 
 /**
@@ -143,11 +162,16 @@ export function orphansOf(
   deleting: ReadonlySet<InstanceState>,
 ): object[] | undefined {
   const orphans: object[] = [];
+  // A Set beside the list: looking each candidate up in the list was quadratic in the children taken out.
+  const found = new Set<object>();
   for (const { child, rel } of candidates) {
     const state = stateOf(child);
-    if (state.status !== "persistent" || deleting.has(state) || orphans.includes(child)) continue;
+    if (state.status !== "persistent" || deleting.has(state) || found.has(child)) continue;
     const reparented = (syncs.get(state) ?? []).some((sync) => sync.parent !== null && sameForeignKey(sync.rel, rel));
-    if (!reparented) orphans.push(child);
+    if (!reparented) {
+      orphans.push(child);
+      found.add(child);
+    }
   }
   return orphans.length > 0 ? orphans : undefined;
 }

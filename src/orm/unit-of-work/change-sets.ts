@@ -5,6 +5,7 @@
  * when the row is written (the parent's key may be generated only by its own INSERT); and
  * the dependencies between rows are collected for ordering. Children taken out of a
  * deleteOrphan collection are reported as orphans (cascades.ts), for the flush to delete.
+ * New objects a delete cascade reached ("dropped") are left out, as if never added.
  */
 import { ObjectStateError } from "../errors.js";
 import { KeyedMap } from "../identity-key.js";
@@ -13,6 +14,7 @@ import { isEntityInstance, stateOf, type Mapper } from "../mapper.js";
 import type { AnyColumn } from "../../sql/schema/column.js";
 import type { Relationship } from "../relationships.js";
 import { orphansOf, type OrphanCandidate } from "./cascades.js";
+import type { RowDependencies } from "./commit-order.js";
 
 /** Set the foreign key of `child` from `parent`'s key (or to NULL). */
 export interface ForeignKeySync {
@@ -28,8 +30,13 @@ export interface FlushPlan {
   readonly deletes: InstanceState[];
   /** Per child, in the order to apply (NULLs for removed children first). */
   readonly syncs: Map<InstanceState, ForeignKeySync[]>;
-  readonly saveDependencies: Map<InstanceState, Set<InstanceState>>;
-  readonly deleteDependencies: Map<InstanceState, Set<InstanceState>>;
+  /**
+   * Row → rows it must come after, worked out when first asked: only rows of tables that refer
+   * to each other in a cycle need it (commit-order.ts), and a flush of 10 000 rows of ordinary
+   * tables should not build a Set per row for nothing.
+   */
+  readonly saveDependencies: () => RowDependencies;
+  readonly deleteDependencies: () => RowDependencies;
   readonly objects: Map<InstanceState, object>;
   /** Persistent children taken out of a deleteOrphan collection and given no other parent: to delete, then plan again. */
   readonly orphans: readonly object[] | undefined;
@@ -43,11 +50,17 @@ export interface ChangeInput {
   readonly toDelete: readonly object[];
   /** Add an object found through a relationship (save-update cascade). */
   cascadeAdd(object: object): void;
+  /** Take a pending object a delete cascade reached out of the session (SQLAlchemy: a deleted pending object is expunged). */
+  expunge(object: object): void;
   /** The owner objects of this session have. */
   readonly owner: unknown;
 }
 
-export function computeChangeSets(input: ChangeInput): FlushPlan {
+const NO_STATES: ReadonlySet<InstanceState> = new Set();
+
+/** `dropped`: new objects a delete cascade reached (cascades.ts); they are neither inserted nor given a foreign key. */
+export function computeChangeSets(input: ChangeInput, dropped: readonly object[] = []): FlushPlan {
+  const left = dropped.length === 0 ? NO_STATES : new Set(dropped.map(stateOf));
   const objects = new Map<InstanceState, object>();
   const inserts: InstanceState[] = [];
   /** The states the walk below visited, in order (`objects` has them too, and later the deletes). */
@@ -67,7 +80,7 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
   for (let i = 0; i < queue.length; i++) {
     const object = queue[i] as object;
     const state = stateOf(object);
-    if (objects.has(state)) continue;
+    if (objects.has(state) || left.has(state)) continue;
     seen.push(state);
     objects.set(state, object);
     if (state.status === "transient") input.cascadeAdd(object);
@@ -82,7 +95,7 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
 
   const syncs = new Map<InstanceState, ForeignKeySync[]>();
   const addSync = (sync: ForeignKeySync): void => {
-    if (deleting.has(sync.child)) return;
+    if (deleting.has(sync.child) || left.has(sync.child)) return;
     const list = syncs.get(sync.child) ?? [];
     if (sync.parent === null) list.unshift(sync);
     else list.push(sync);
@@ -105,12 +118,10 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
       for (const child of now) addSync({ child: stateOf(child), rel, parent: state });
       // Children taken out of a loaded collection lose their parent (SQLAlchemy's default, without
       // delete-orphan). With deleteOrphan, whether one is deleted instead is known once every sync is.
-      for (const child of (before as object[] | undefined) ?? []) {
-        if (!now.includes(child)) {
-          objects.set(stateOf(child), child);
-          addSync({ child: stateOf(child), rel, parent: null });
-          if (rel.deleteOrphan) (orphanCandidates ??= []).push({ child, rel });
-        }
+      for (const child of removedChildren((before as object[] | undefined) ?? [], now)) {
+        objects.set(stateOf(child), child);
+        addSync({ child: stateOf(child), rel, parent: null });
+        if (rel.deleteOrphan) (orphanCandidates ??= []).push({ child, rel });
       }
     }
   }
@@ -122,6 +133,7 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
       if (state.mapper.relationship(key).kind !== "oneToMany") continue;
       for (const child of value as object[]) {
         const childState = stateOf(child);
+        if (left.has(childState)) continue; // no row, and none to come
         objects.set(childState, child);
         const list = syncs.get(childState);
         if (list !== undefined) syncs.set(childState, list.filter((sync) => sync.parent !== state));
@@ -132,13 +144,29 @@ export function computeChangeSets(input: ChangeInput): FlushPlan {
 
   const updates = [...objects.keys()].filter((s) => s.status === "persistent" && !deleting.has(s) && (s.modified || syncs.has(s)));
   const saving = [...inserts, ...updates];
-  const saveDependencies = dependencies(saving, (s) => s.values);
-  for (const [child, list] of syncs) {
-    for (const sync of list) if (sync.parent !== null && sync.parent !== child) saveDependencies.get(child)?.add(sync.parent);
-  }
+  const saveDependencies = (): RowDependencies => {
+    const found = dependencies(saving, (s) => s.values);
+    for (const [child, list] of syncs) {
+      for (const sync of list) if (sync.parent !== null && sync.parent !== child) found.get(child)?.add(sync.parent);
+    }
+    return found;
+  };
   const deletes = [...deleting];
   const orphans = orphanCandidates === undefined ? undefined : orphansOf(orphanCandidates, syncs, deleting);
-  return { inserts, updates, deletes, syncs, saveDependencies, deleteDependencies: dependencies(deletes, (s) => s.committed), objects, orphans };
+  return { inserts, updates, deletes, syncs, saveDependencies, deleteDependencies: () => dependencies(deletes, (s) => s.committed), objects, orphans };
+}
+
+/**
+ * The members of `before` (a collection as loaded) that `now` no longer holds, in `before`'s
+ * order. Linear: a Set of `now`, built only when something may have been taken out (a
+ * collection unchanged, or only appended to, keeps `before` as its prefix). Looking each one
+ * up in `now` made this O(before × now) for every loaded collection a flush looks at.
+ */
+function removedChildren(before: readonly object[], now: readonly object[]): readonly object[] {
+  if (before.length === 0) return before;
+  if (now.length >= before.length && before.every((child, i) => now[i] === child)) return [];
+  const members = new Set(now);
+  return before.filter((child) => !members.has(child));
 }
 
 /** Row → rows (in the same set) its foreign key values point to. */

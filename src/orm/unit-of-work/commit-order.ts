@@ -64,7 +64,7 @@ export function sortTables(tables: readonly AnyTable[]): { tables: AnyTable[]; c
  * The steps for `states` (in the order they were added, which each batch keeps), parents
  * before children. For deletes, run the steps reversed with each step's rows reversed.
  */
-export function orderRows(states: readonly InstanceState[], dependencies: RowDependencies, describe: (s: InstanceState) => string): Step[] {
+export function orderRows(states: readonly InstanceState[], dependencies: () => RowDependencies, describe: (s: InstanceState) => string): Step[] {
   const byTable = new Map<AnyTable, InstanceState[]>();
   for (const state of states) {
     const table = state.mapper.table;
@@ -74,6 +74,8 @@ export function orderRows(states: readonly InstanceState[], dependencies: RowDep
     else list.push(state);
   }
   const steps: Step[] = [];
+  /** Only tables in a cycle need row-by-row order: asked for then. */
+  let rowDependencies: RowDependencies | undefined;
   for (const component of sortTables([...byTable.keys()])) {
     if (!component.cyclic) {
       const table = component.tables[0] as AnyTable;
@@ -81,7 +83,7 @@ export function orderRows(states: readonly InstanceState[], dependencies: RowDep
       continue;
     }
     const members = component.tables.flatMap((t) => byTable.get(t) ?? []);
-    for (const level of rowLevels(members, dependencies, describe)) {
+    for (const level of rowLevels(members, (rowDependencies ??= dependencies()), describe)) {
       for (const table of component.tables) {
         const rows = level.filter((s) => s.mapper.table === table);
         if (rows.length > 0) steps.push({ table, states: rows });

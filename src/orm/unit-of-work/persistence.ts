@@ -5,11 +5,10 @@
  * INSERTs batched into multi-row statements (insertmanyvalues; on PostgreSQL and PGlite one
  * statement over column arrays, column-arrays.ts) with generated keys and
  * server defaults read back by RETURNING, or, where the database has no RETURNING, one
- * INSERT per row and its lastInsertId. DELETEs by primary key.
+ * INSERT per row and its lastInsertId. DELETEs by primary key, batched into IN lists (deletes.ts).
  */
 import type { AnyColumn } from "../../sql/schema/column.js";
 import type { AnyTable } from "../../sql/schema/table.js";
-import { delete_ } from "../../sql/statement/delete.js";
 import { defaultValue } from "../../sql/statement/dml-values.js";
 import { insert } from "../../sql/statement/insert.js";
 import { FlushError } from "../errors.js";
@@ -21,7 +20,8 @@ import type { OrmContext } from "../orm-context.js";
 import type { FlushPlan, ForeignKeySync } from "./change-sets.js";
 import type { Step } from "./commit-order.js";
 import { sameValue } from "../column-values.js";
-import { columnSignature, keyValue, updateRows } from "./updates.js";
+import { columnSignature, updateRows } from "./updates.js";
+import { deleteRows } from "./deletes.js";
 
 type Values = Record<string, unknown>;
 
@@ -46,10 +46,7 @@ export async function saveStep(ctx: OrmContext, plan: FlushPlan, step: Step): Pr
 }
 
 export async function deleteStep(ctx: OrmContext, step: Step): Promise<void> {
-  for (const state of step.states) {
-    const where = step.table.primaryKey.map((c) => c.eq(keyValue(state, c) as never));
-    await ctx.run(delete_(step.table).where(...where));
-  }
+  await deleteRows(ctx, step.table, step.states);
 }
 
 function applySync(sync: ForeignKeySync): void {
