@@ -139,8 +139,9 @@ export class ResponseGate {
   }
 
   /**
-   * Commit or roll back, then send (or replace, or drop) the held response. A promise chain of
-   * one then(), not an async function: in the request's scope every promise costs its hooks.
+   * Commit or roll back, then send (or replace, or drop) the held response. One then() at most
+   * (none when the ending is known at once), not an async function: in the request's scope
+   * every promise costs its hooks.
    * RequestSession.end() never rejects; a failure here is logged and the response dropped.
    */
   #decideLogged(): void {
@@ -148,14 +149,17 @@ export class ResponseGate {
     this.#phase = "finishing";
     const { statusCode, statusMessage } = this.res;
     const headers = this.res.getHeaders();
-    void this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode)).then((ending) => {
+    const decide = (ending: Ending): void => {
       try {
         this.#decided(ending, abandoned, statusCode, statusMessage, headers);
       } catch (err) {
         this.logger.error(`athanor: ending the response failed: ${describe(err)}`);
         if (!this.res.destroyed) this.res.destroy();
       }
-    });
+    };
+    const ending = this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode));
+    if (ending instanceof Promise) void ending.then(decide);
+    else decide(ending);
   }
 
   #decided(ending: Ending, abandoned: boolean, statusCode: number, statusMessage: string, headers: OutgoingHttpHeaders): void {

@@ -61,7 +61,7 @@ export function loggerOf(db: ScopedSession): Logger {
  */
 export class RequestSession {
   readonly scope: AsyncScope = currentScope();
-  #ending: Promise<Ending> | undefined;
+  #ending: Ending | Promise<Ending> | undefined;
 
   constructor(
     private readonly db: ScopedSession,
@@ -94,25 +94,26 @@ export class RequestSession {
     return this.mode === "on-success" && status < 400 ? "commit" : "rollback";
   }
 
-  /** Commit or roll back, then remove the session. Never rejects: failures are logged or returned. */
-  end(outcome: Outcome = "rollback"): Promise<Ending> {
+  /**
+   * Commit or roll back, then remove the session. Never rejects: failures are logged or
+   * returned. The ending itself, not a promise of it, when nothing had to be waited for (await
+   * takes either): in the request's scope every promise costs its hooks.
+   */
+  end(outcome: Outcome = "rollback"): Ending | Promise<Ending> {
     this.#ending ??= this.#inScope(() => this.#finish(outcome));
     return this.#ending;
   }
 
-  /**
-   * Two promises when there is something to commit, one otherwise: in the request's scope
-   * every promise costs its hooks. Never rejects.
-   */
-  #finish(outcome: Outcome): Promise<Ending> {
+  /** Two promises when there is something to commit, none when nothing is left open to wait for. */
+  #finish(outcome: Outcome): Ending | Promise<Ending> {
     let session: Session | undefined;
     try {
       session = this.db.has() ? this.db() : undefined;
     } catch (err) {
       this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
-      return settled(this.#remove(NOT_COMMITTED));
+      return this.#remove(NOT_COMMITTED);
     }
-    if (session === undefined || outcome !== "commit" || !session.inTransaction) return settled(this.#remove(NOT_COMMITTED));
+    if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove(NOT_COMMITTED);
     return session.commit().then(
       () => this.#remove(COMMITTED),
       (err: unknown) => this.#remove({ committed: false, commitError: err }),
@@ -150,6 +151,3 @@ export function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-function settled<T>(value: T | Promise<T>): Promise<T> {
-  return value instanceof Promise ? value : Promise.resolve(value);
-}

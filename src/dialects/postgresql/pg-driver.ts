@@ -110,5 +110,14 @@ function sqlstateOf(err: unknown): string | undefined {
  * connection died, which the next statement on it reports; nothing is left to tell here.
  */
 export function sendUnawaited(client: PgClient, sql: string): void {
-  runPgStatement(client, sql, []).catch(() => undefined);
+  if (loaded === undefined) {
+    runPgStatement(client, sql, []).catch(() => undefined);
+    return;
+  }
+  // No promise: inside a request's AsyncLocalStorage scope each one pays its hooks.
+  const statement = new PgStatement(sql, [], undefined, client, loaded.prepareValue);
+  statement.callback = ignoreOutcome;
+  client.query(statement);
 }
+
+function ignoreOutcome(): void {}
