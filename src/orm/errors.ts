@@ -23,7 +23,9 @@ export class RelationshipNotLoadedError extends InvalidRequestError {
   ) {
     super(
       `${entity}.${relationship} is not loaded, and reading it will not query the database. Load it with the query: ` +
-        `select(${entity}).options(selectinload("${relationship}")) (or joinedload("${relationship}")), ` +
+        `select(${entity}).options(selectinload("${relationship}")) (or joinedload("${relationship}")); ` +
+        `if this ${entity} was itself loaded through a relationship, chain from that one: ` +
+        `selectinload("<that relationship>").selectinload("${relationship}"); ` +
         `or for this object: await session.refresh(obj, ["${relationship}"]).`,
       { code: "RELATIONSHIP_NOT_LOADED" },
     );

@@ -14,8 +14,10 @@
  *   used directly): as a statement of its own, queued first. Not in the same message, because
  *   several statements in one message share an implicit transaction block, and VACUUM or
  *   CREATE DATABASE refuse to run inside one;
- * - when nothing is sent before the event loop's next turn, on its own then. So an idle
- *   pooled connection holds the transaction's locks one turn longer than before, not longer.
+ * - when nothing is sent before the event loop's next turn, on its own then. So the locks of
+ *   the transaction are held until that turn: synchronous code after close(), or a statement
+ *   another connection sends in the same turn, runs first. `await conn.rollback()` before
+ *   close() waits for them to go, as before.
  *
  * Every path to the server goes through pg's `Client.query`, which is where this hooks in, so
  * nothing can overtake the ROLLBACK. If the connection has died, the ROLLBACK fails with it, and
