@@ -122,6 +122,25 @@ for (const target of await engineTargets()) {
   describe(`Delete cascades on ${target.name}`, { skip: target.skip }, () => {
     let shared: Engine | undefined;
     const engineFor = (): Engine => (shared ??= target.engine());
+
+    /** Owners and their pets (NOT NULL foreign key, with or without its own ON DELETE), no cascade on the relationship. */
+    const ownersAndPets = (onDelete: "CASCADE" | undefined) => {
+      const metadata = new MetaData();
+      const owners = metadata.table(target.table("owners"), { id: integer().primaryKey(), name: string(50).notNull() });
+      const pets = metadata.table(target.table("pets"), {
+        id: integer().primaryKey(),
+        name: string(50).notNull(),
+        ownerId: integer()
+          .notNull()
+          .references(() => owners.c.id, onDelete === undefined ? {} : { onDelete }),
+      });
+      class Owner extends Entity(owners) {
+        declare pets: Pet[];
+      }
+      class Pet extends Entity(pets) {}
+      relate(Owner, { pets: oneToMany(() => Pet) });
+      return { metadata, owners, pets, Owner, Pet };
+    };
     const p = target.placeholder;
 
     /**
@@ -355,18 +374,7 @@ for (const target of await engineTargets()) {
 
     it("a foreign key with its own ON DELETE is left to the database: nothing loaded, nothing nulled", async () => {
       const engine = engineFor();
-      const metadata = new MetaData();
-      const owners = metadata.table(target.table("owners"), { id: integer().primaryKey(), name: string(50).notNull() });
-      const pets = metadata.table(target.table("pets"), {
-        id: integer().primaryKey(),
-        name: string(50).notNull(),
-        ownerId: integer().notNull().references(() => owners.c.id, { onDelete: "CASCADE" }),
-      });
-      class Owner extends Entity(owners) {
-        declare pets: Pet[];
-      }
-      class Pet extends Entity(pets) {}
-      relate(Owner, { pets: oneToMany(() => Pet) });
+      const { metadata, owners, pets, Owner, Pet } = ownersAndPets("CASCADE");
       await metadata.createAll(engine);
       try {
         await engine.begin(async (conn) => {
@@ -546,18 +554,7 @@ for (const target of await engineTargets()) {
 
     it("without a cascade, a new child of a deleted parent whose foreign key is NOT NULL fails at the database, as in SQLAlchemy; nothing is written", async () => {
       const engine = engineFor();
-      const metadata = new MetaData();
-      const owners = metadata.table(target.table("owners"), { id: integer().primaryKey(), name: string(50).notNull() });
-      const pets = metadata.table(target.table("pets"), {
-        id: integer().primaryKey(),
-        name: string(50).notNull(),
-        ownerId: integer().notNull().references(() => owners.c.id),
-      });
-      class Owner extends Entity(owners) {
-        declare pets: Pet[];
-      }
-      class Pet extends Entity(pets) {}
-      relate(Owner, { pets: oneToMany(() => Pet) });
+      const { metadata, pets, owners, Owner, Pet } = ownersAndPets(undefined);
       await metadata.createAll(engine);
       try {
         await engine.begin((conn) => executeStatement(conn, insert(owners).values({ id: 1, name: "o" })));

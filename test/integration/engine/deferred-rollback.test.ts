@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
-import { sessionmaker, text, type Engine, type EngineOptions } from "../../../src/index.js";
+import { sessionmaker, text, type Connection, type Engine, type EngineOptions } from "../../../src/index.js";
 import { disposeAll, engineTargets } from "../../support/engines.js";
 
 after(disposeAll);
@@ -37,6 +37,19 @@ async function table(engine: Engine, name: string): Promise<string> {
   const t = target.table(name);
   await engine.begin(async (conn) => void (await conn.execute(text(`CREATE TABLE ${t} (n INTEGER)`))));
   return t;
+}
+
+/**
+ * Insert a row in a transaction left open at close(), then check out the same connection again
+ * in AUTOCOMMIT: its first statement runs outside a transaction, after the deferred ROLLBACK.
+ */
+async function autocommitAfterOpenInsert(engine: Engine, t: string): Promise<Connection> {
+  const conn = await engine.connect();
+  await conn.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
+  await conn.close();
+  const next = await engine.connect();
+  await next.setIsolationLevel("AUTOCOMMIT");
+  return next;
 }
 
 /** Wait until `check` holds (polling the server), failing after `ms`. */
@@ -102,11 +115,7 @@ describe("close() leaves its ROLLBACK to the next write, on postgresql", { skip:
   it("a statement outside a transaction gets the ROLLBACK on its own before it: VACUUM still runs", async () => {
     const { engine, statements } = countingEngine();
     const t = await table(engine, "defer_rb_vacuum");
-    const conn = await engine.connect();
-    await conn.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
-    await conn.close();
-    await using next = await engine.connect();
-    await next.setIsolationLevel("AUTOCOMMIT");
+    await using next = await autocommitAfterOpenInsert(engine, t);
     const from = statements.length;
     await next.execute(text(`VACUUM ${t}`)); // refuses to run inside a transaction block
     assert.deepEqual(statements.slice(from), [`VACUUM ${t}`]);
@@ -116,11 +125,7 @@ describe("close() leaves its ROLLBACK to the next write, on postgresql", { skip:
   it("the driver connection used directly comes after the ROLLBACK", async () => {
     const { engine } = countingEngine();
     const t = await table(engine, "defer_rb_raw");
-    const conn = await engine.connect();
-    await conn.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
-    await conn.close();
-    await using next = await engine.connect();
-    await next.setIsolationLevel("AUTOCOMMIT");
+    await using next = await autocommitAfterOpenInsert(engine, t);
     const client = (await next.driverConnection()) as { query(sql: string): Promise<{ rows: { n: string; open: boolean }[] }> };
     const raw = await client.query(`SELECT count(*) AS n, now() <> statement_timestamp() AS open FROM ${t}`);
     assert.deepEqual(raw.rows[0], { n: "0", open: false });
