@@ -56,10 +56,15 @@ export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (ins
   instance.addHook("onSend", async (request, reply, payload) => {
     const rs = requests.get(request);
     if (rs === undefined) return payload;
-    if (rs.ended || !rs.mustEndBeforeResponse(reply.statusCode)) {
+    if (rs.ended) {
       // A second onSend (an error thrown after reply.send()) waits for the first one's outcome.
       const ending = await rs.end("rollback");
       restoreStatus(request, reply, ending.committed);
+      return payload;
+    }
+    if (!rs.mustEndBeforeResponse(reply.statusCode)) {
+      // Nothing to commit that could fail: the answer goes now, and the rollback runs meanwhile.
+      void rs.end("rollback");
       return payload;
     }
     const status = reply.statusCode;

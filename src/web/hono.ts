@@ -33,7 +33,9 @@ export function athanorHono(db: ScopedSession, options?: RequestScopeOptions): M
         await next();
         if (rs.ended) return;
         const failed = c.error !== undefined || signal?.aborted === true;
-        const ending = await rs.end(failed ? "rollback" : rs.outcomeFor(c.res.status));
+        // Nothing to commit that could fail: the answer goes now; `finally` starts the rollback.
+        if (failed || !rs.mustEndBeforeResponse(c.res.status)) return;
+        const ending = await rs.end("commit");
         if (ending.commitError !== undefined) {
           logger.error(`athanor: committing the request's transaction failed; the client gets a 500: ${describe(ending.commitError)}`);
           c.res = undefined; // or Hono copies the old response's headers onto the new one
@@ -41,7 +43,8 @@ export function athanorHono(db: ScopedSession, options?: RequestScopeOptions): M
         }
       } finally {
         signal?.removeEventListener("abort", onAbort);
-        await rs.end("rollback"); // when next() threw: the request still ends (idempotent otherwise)
+        // The request ends whatever happened (idempotent after a commit), without holding the answer.
+        void rs.end("rollback");
       }
     });
 }

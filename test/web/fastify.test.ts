@@ -10,6 +10,7 @@ import { commitFailureSchema, violateOnCommit } from "./support/deferred.js";
 import { assertOutcome, portOf, post, postJson, runLoad, settledPool } from "./support/load.js";
 import { createTable, dropTable, HandlerError, kindOf, work } from "./support/scenario.js";
 import { webTargets } from "./support/targets.js";
+import { insertId, rollbackIsNotHeld } from "./support/rollback-not-held.js";
 
 const targets = await webTargets();
 after(disposeAll);
@@ -146,5 +147,21 @@ describe("athanorFastify: a commit that fails answers 500, never 200", () => {
         await schema.drop();
       }
     });
+  }
+});
+
+describe("athanorFastify: a response that is to roll back is not held for the rollback", () => {
+  for (const target of targets) {
+    test(target.name, { skip: target.skip }, () =>
+      rollbackIsNotHeld(target, async (db, table) => {
+        const app = Fastify({ logger: false });
+        await app.register(athanorFastify, { db }); // the default, commit: "never"
+        app.post<{ Params: { id: string } }>("/insert/:id", async (request, reply) => {
+          await insertId(db, table, Number(request.params.id));
+          return reply.code(201).send({ ok: true });
+        });
+        return { port: await listen(app), close: () => app.close() };
+      }),
+    );
   }
 });

@@ -12,6 +12,7 @@ import { commitFailureSchema, violateOnCommit } from "./support/deferred.js";
 import { assertOutcome, portOf, post, postJson, runLoad, settledPool } from "./support/load.js";
 import { createTable, dropTable, HandlerError, kindOf, work } from "./support/scenario.js";
 import { webTargets } from "./support/targets.js";
+import { insertId, rollbackIsNotHeld } from "./support/rollback-not-held.js";
 
 const targets = await webTargets();
 after(disposeAll);
@@ -157,5 +158,21 @@ describe("athanorHono: a commit that fails answers 500, never 200", () => {
         await schema.drop();
       }
     });
+  }
+});
+
+describe("athanorHono: a response that is to roll back is not held for the rollback", () => {
+  for (const target of targets) {
+    test(target.name, { skip: target.skip }, () =>
+      rollbackIsNotHeld(target, async (db, table) => {
+        const app = newApp(db, "never");
+        app.post("/insert/:id", async (c) => {
+          await insertId(db, table, Number(c.req.param("id")));
+          return c.json({ ok: true }, 201);
+        });
+        const { server, port } = await listen(app);
+        return { port, close: () => close(server) };
+      }),
+    );
   }
 });
