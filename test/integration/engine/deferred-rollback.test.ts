@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
+import pg from "pg";
 import { sessionmaker, text, type Connection, type Engine, type EngineOptions } from "../../../src/index.js";
 import { disposeAll, engineTargets } from "../../support/engines.js";
 
@@ -129,6 +130,31 @@ describe("close() leaves its ROLLBACK to the next write, on postgresql", { skip:
     const client = (await next.driverConnection()) as { query(sql: string): Promise<{ rows: { n: string; open: boolean }[] }> };
     const raw = await client.query(`SELECT count(*) AS n, now() <> statement_timestamp() AS open FROM ${t}`);
     assert.deepEqual(raw.rows[0], { n: "0", open: false });
+  });
+
+  it("with pre-ping, the ping goes after the ROLLBACK (on its own), and the next transaction starts clean", async () => {
+    const { engine } = countingEngine({ poolPrePing: true });
+    const t = await table(engine, "defer_rb_ping");
+    const conn = await engine.connect();
+    await conn.execute(text(`INSERT INTO ${t} (n) VALUES (1)`));
+    await conn.close();
+    // The order pg queues them in (its prototype's query, under the wrappers): the wire order.
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const queued: string[] = [];
+    const original = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const first = args[0];
+      queued.push(typeof first === "string" ? first : String((first as { text?: unknown }).text ?? "?"));
+      return original.apply(this, args);
+    };
+    try {
+      await using next = await engine.connect();
+      assert.equal(Number((await next.execute(text(`SELECT count(*) FROM ${t}`))).scalar()), 0, "the insert was rolled back");
+    } finally {
+      proto.query = original;
+    }
+    assert.deepEqual(queued.slice(0, 2), ["ROLLBACK", "SELECT 1"], "the deferred ROLLBACK went first, then the ping");
+    assert.equal(queued.length, 3, `then BEGIN with the SELECT: ${queued.join(" | ")}`);
   });
 
   it("a Session closed with its transaction open costs no round trip, and its changes are gone", async () => {
