@@ -27,22 +27,31 @@ import type { PgClient } from "./pg-driver.js";
 import { PgStatement } from "./pg-statement.js";
 
 const PENDING = Symbol("athanor.pendingRollback");
+const SEND_ALONE = Symbol("athanor.sendAlone");
 const ROLLBACK = "ROLLBACK";
+
+type SendAlone = (client: PgClient, sql: string) => void;
 
 interface Deferring {
   /** The turn-of-the-loop fallback that sends the ROLLBACK on its own. */
   [PENDING]?: NodeJS.Immediate | undefined;
+  /** Set on the clients that can defer (the engine's own). */
+  [SEND_ALONE]?: SendAlone;
 }
 
 type Query = (this: PgClient, ...args: unknown[]) => unknown;
 
-/** Route this client's queries through the check for a pending ROLLBACK. Once, when the client is opened. */
-export function installDeferredRollback(client: PgClient, sendAlone: (client: PgClient, sql: string) => void): void {
+/**
+ * Route this client's queries through the check for a pending ROLLBACK. Once, when the client
+ * is opened; `sendAlone` sends a statement nobody waits for.
+ */
+export function installDeferredRollback(client: PgClient, sendAlone: SendAlone): void {
   // pg's own query, looked up per call: instrumentation that wraps Client.prototype.query
   // later (tracing, the benchmark's counting) still sees every statement.
   const proto = Object.getPrototypeOf(client) as { query: Query };
   const deferring = client as PgClient & Deferring;
-  deferring[PENDING] = undefined; // present: this client can defer
+  deferring[PENDING] = undefined;
+  deferring[SEND_ALONE] = sendAlone;
   const query: Query = function query(this: PgClient, ...args: unknown[]): unknown {
     const pending = deferring[PENDING];
     if (pending !== undefined) {
@@ -61,9 +70,10 @@ export function installDeferredRollback(client: PgClient, sendAlone: (client: Pg
  * Roll back this client's open transaction with whatever it sends next (see above). False when
  * the client was not opened by the engine (a `creator`'s): the caller then rolls back itself.
  */
-export function deferRollback(client: PgClient, sendAlone: (client: PgClient, sql: string) => void): boolean {
+export function deferRollback(client: PgClient): boolean {
   const deferring = client as PgClient & Deferring;
-  if (!(PENDING in deferring)) return false;
+  const sendAlone = deferring[SEND_ALONE];
+  if (sendAlone === undefined) return false;
   if (deferring[PENDING] !== undefined) return true;
   deferring[PENDING] = setImmediate(() => {
     if (deferring[PENDING] === undefined) return;

@@ -21,7 +21,7 @@ import { classifyPgError } from "./classify-error.js";
 import { planPgConnect } from "./connect-config.js";
 import { openPgCursor } from "./cursor.js";
 import { deferRollback } from "./deferred-rollback.js";
-import { openPgClient, runPgStatement, sendUnawaited, type PgClient } from "./pg-driver.js";
+import { openPgClient, runPgStatement, type PgClient } from "./pg-driver.js";
 import { createPgPoolDialect, type PgPoolDialect, type PgPoolDialectOptions } from "./pg-pool-dialect.js";
 
 export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -65,7 +65,7 @@ export class PostgresqlDialect implements Dialect<PgClient> {
   }
   /** ROLLBACK with the next thing sent on `conn` (deferred-rollback.ts); false for a `creator`'s client. */
   deferRollback(conn: PgClient): boolean {
-    return deferRollback(conn, sendUnawaited);
+    return deferRollback(conn);
   }
   close(conn: PgClient): Promise<void> {
     return this.#pool.close(conn);

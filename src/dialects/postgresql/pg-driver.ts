@@ -109,7 +109,7 @@ function sqlstateOf(err: unknown): string | undefined {
  * A statement nobody waits for (a deferred ROLLBACK sent on its own). Its failure means the
  * connection died, which the next statement on it reports; nothing is left to tell here.
  */
-export function sendUnawaited(client: PgClient, sql: string): void {
+function sendUnawaited(client: PgClient, sql: string): void {
   if (loaded === undefined) {
     runPgStatement(client, sql, []).catch(() => undefined);
     return;
