@@ -96,6 +96,7 @@ export class InstanceState {
     this.#values.setAt(index, value);
   }
 
+  /** Unset the column at `index` in the object only. */
   deleteValueAt(index: number): void {
     this.#unshare();
     this.#values.deleteAt(index);
@@ -108,12 +109,6 @@ export class InstanceState {
 
   valueAt(index: number): unknown {
     return this.#values.getAt(index);
-  }
-
-  /** Unset a column in the object only. */
-  deleteValue(key: string): void {
-    this.#unshare();
-    this.#values.delete(key);
   }
 
   /** A copy of the column values, for restoreValues. */
