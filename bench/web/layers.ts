@@ -12,7 +12,8 @@
  * - scoped:  runInScope() + scopedSession: db.execute, db.commit, db.remove;
  * - full:    athanorExpress(db, { commit: "on-success" }) + db.execute (what an app writes).
  *
- * Prints req/s and the process's CPU per request (server and load together, user and system).
+ * Prints req/s, the process's CPU per request (server and load together, user and system) and
+ * the server thread's alone.
  * Run each layer a few times, alternating: the differences are a few µs on a noisy machine.
  */
 import express, { type Express } from "express";
@@ -20,6 +21,7 @@ import { createEngine, runInScope, scopedSession, sessionmaker, text } from "../
 import { athanorExpress } from "../../src/web/express.js";
 import { pgUrl } from "./db.js";
 import { keepAliveLoad } from "./keep-alive-load.js";
+import { mainThreadCpuMs } from "../lib/thread-cpu.js";
 
 const LAYERS = ["engine", "als", "session", "scoped", "full"] as const;
 type Layer = (typeof LAYERS)[number];
@@ -83,10 +85,14 @@ const load = (ms: number): Promise<number> => keepAliveLoad(port, ms);
 
 await load(1500); // open the pool's connections, warm the JIT
 const before = process.cpuUsage();
+const serverBefore = mainThreadCpuMs();
 const requests = await load(seconds * 1000);
 const cpu = process.cpuUsage(before);
+const serverUs = (mainThreadCpuMs() - serverBefore) * 1000;
 const per = (us: number): string => (us / requests).toFixed(1);
-console.log(`${layer}: ${(requests / seconds).toFixed(0)} req/s; CPU ${per(cpu.user + cpu.system)} µs/req (user ${per(cpu.user)}, system ${per(cpu.system)})`);
+console.log(
+  `${layer}: ${(requests / seconds).toFixed(0)} req/s; CPU ${per(cpu.user + cpu.system)} µs/req (user ${per(cpu.user)}, system ${per(cpu.system)}); server thread ${per(serverUs)} µs/req`,
+);
 server.close();
 await engine.dispose();
 process.exit(0);

@@ -5,13 +5,14 @@
  *   npm run build
  *   node --import tsx --import ./bench/lib/use-dist.ts bench/web/profile.ts athanor 5 [out.cpuprofile]
  *
- * (contender, seconds). Prints req/s and the process's CPU per request (server and load
- * together); summarise the profile with bench/engine/profile-summary.ts.
+ * (contender, seconds). Prints req/s, the process's CPU per request (server and load
+ * together) and the server thread's alone; summarise the profile with bench/engine/profile-summary.ts.
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { isContender, makeContender } from "./contenders.js";
 import { keepAliveLoad } from "./keep-alive-load.js";
+import { mainThreadCpuMs } from "../lib/thread-cpu.js";
 
 const [name = "athanor", secondsArg = "5", profileOut] = process.argv.slice(2);
 if (!isContender(name)) throw new Error(`usage: profile.ts <contender> [seconds] [out.cpuprofile]; unknown contender '${name}'`);
@@ -33,13 +34,17 @@ if (profileOut !== undefined) {
   await session.post("Profiler.start");
 }
 const cpuBefore = process.cpuUsage();
+const serverBefore = mainThreadCpuMs();
 const requests = await load(seconds * 1000);
 const cpu = process.cpuUsage(cpuBefore);
+const serverCpuMs = mainThreadCpuMs() - serverBefore;
 if (profileOut !== undefined) {
   const { profile } = await session.post("Profiler.stop");
   await writeFile(profileOut, JSON.stringify(profile));
 }
-console.log(`${name}: ${(requests / seconds).toFixed(0)} req/s; process CPU ${((cpu.user + cpu.system) / requests).toFixed(1)} µs/req`);
+console.log(
+  `${name}: ${(requests / seconds).toFixed(0)} req/s; process CPU ${((cpu.user + cpu.system) / requests).toFixed(1)} µs/req; server thread ${((serverCpuMs * 1000) / requests).toFixed(1)} µs/req`,
+);
 server.close();
 await contender.close();
 process.exit(0);

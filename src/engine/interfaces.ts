@@ -101,9 +101,9 @@ export interface Dialect<C = unknown> extends PoolDialect<C> {
   executeAfter?(conn: C, prefix: string, sql: string, params: readonly unknown[]): Promise<DriverResult>;
   /**
    * Optional: roll back the open transaction without the caller waiting, the ROLLBACK going out
-   * with the next thing sent on the connection (or on its own by the event loop's next turn),
-   * and never after anything sent later. Used by close(), whose caller needs no answer. False:
-   * this connection can't, and the caller rolls back itself.
+   * with the next thing sent on the connection (or on its own a moment later: the pg dialect's
+   * ROLLBACK_WINDOW_MS), and never after anything sent later. Used by close(), whose caller
+   * needs no answer. False: this connection can't, and the caller rolls back itself.
    */
   deferRollback?(conn: C): boolean;
   /**

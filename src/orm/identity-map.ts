@@ -41,6 +41,14 @@ export class IdentityMap {
     return this.#young.size + this.#entries.size;
   }
 
+  /**
+   * Nothing was ever added since the last clear() (dead entries not swept count as something).
+   * No sweep: a session that ran only text() statements checks this at every commit and close.
+   */
+  get isEmpty(): boolean {
+    return this.#young.size === 0 && this.#entries.size === 0 && this.#pinned.size === 0;
+  }
+
   /** Objects held strongly. */
   get strongCount(): number {
     return this.#pinned.size;

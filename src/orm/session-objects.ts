@@ -107,7 +107,18 @@ export class SessionObjects implements StateOwner {
     this.#move(state, state.status === "pending" ? "transient" : "detached");
   }
 
+  /**
+   * The session holds no object at all (a session used only for statements, as a web request's
+   * often is): commit, rollback and close have nothing to walk.
+   */
+  #holdsNothing(): boolean {
+    if (this.#pending.size > 0 || this.#toDelete.size > 0 || this.#flushedDeletes.size > 0 || !this.identityMap.isEmpty) return false;
+    this.#relationshipsLoaded = false; // no object, so none has a relationship loaded
+    return true;
+  }
+
   expungeAll(): void {
+    if (this.#holdsNothing()) return;
     for (const object of this.#pending) this.#move(stateOf(object), "transient");
     for (const [, state] of this.identityMap.objects()) this.#move(state, "detached");
     for (const object of this.#flushedDeletes) this.#move(stateOf(object), "detached");
@@ -169,6 +180,7 @@ export class SessionObjects implements StateOwner {
 
   /** The transaction committed: deleted objects detach; with expireOnCommit everything reloads on next use. */
   afterCommit(expireOnCommit: boolean): void {
+    if (this.#holdsNothing()) return;
     for (const object of this.#flushedDeletes) this.#move(stateOf(object), "detached");
     this.#flushedDeletes.clear();
     this.identityMap.forEachState((state) => {
@@ -184,6 +196,7 @@ export class SessionObjects implements StateOwner {
    * whole transaction: everything) is expired, so it reloads as the database has it.
    */
   afterRollback(level: LevelRef | undefined): void {
+    if (this.#holdsNothing()) return;
     const rolledBack = (at: LevelRef | undefined): boolean => at !== undefined && (level === undefined || within(at, level));
     for (const object of this.#pending) this.#move(stateOf(object), "transient");
     this.#pending.clear();

@@ -42,8 +42,12 @@ class ParsedText {
   /** [style][reading]: a fixed slot per combination, no key string built per call (hot path). */
   private readonly compiled: (CompiledSql | undefined)[] = [undefined, undefined, undefined, undefined];
 
+  /** Distinct `:names` of the standard reading, in order of first appearance. */
+  readonly paramNames: readonly string[];
+
   constructor(readonly text: string) {
     this.standard = tokenizeSql(text, { backslashEscapes: false });
+    this.paramNames = distinct(this.standard.params);
   }
 
   /** The scan for a backslash rule; one scan serves both when no literal holds a backslash. */
@@ -111,6 +115,27 @@ function near(source: string, offset: number): string {
   return `at offset ${offset}: "${start > 0 ? "…" : ""}${snippet}${end < source.length ? "…" : ""}"`;
 }
 
+/**
+ * Scans by SQL string, so that `text("...")` written inline in a handler (made again on every
+ * request) scans and compiles once, as SQLAlchemy's compiled cache keys a text() by its string.
+ * Bounded; the oldest entry goes first. Very long texts (generated SQL) are not kept.
+ */
+const PARSED_CACHE_SIZE = 500;
+const PARSED_CACHE_MAX_LENGTH = 10_000;
+const parsedCache = new Map<string, ParsedText>();
+
+function parsedText(sql: string): ParsedText {
+  let parsed = parsedCache.get(sql);
+  if (parsed !== undefined) return parsed;
+  parsed = new ParsedText(sql);
+  if (sql.length > PARSED_CACHE_MAX_LENGTH) return parsed;
+  if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value as string);
+  parsedCache.set(sql, parsed);
+  return parsed;
+}
+
+const NO_VALUES: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
+
 /** Builds clauses from inside the class, whose constructor is private to keep text() the way in. */
 let makeClause: (parsed: ParsedText, boundValues: Readonly<Record<string, unknown>>) => TextClause;
 
@@ -130,7 +155,7 @@ export class TextClause {
   private constructor(parsed: ParsedText, boundValues: Readonly<Record<string, unknown>>) {
     this.#parsed = parsed;
     this.text = parsed.text;
-    this.paramNames = distinct(parsed.standard.params);
+    this.paramNames = parsed.paramNames;
     this.boundValues = boundValues;
   }
 
@@ -221,7 +246,7 @@ export function text(sql: string): TextClause {
   if (typeof sql !== "string") {
     throw new ArgumentError(`text() takes the SQL as a string; got ${describe(sql)}.`);
   }
-  return makeClause(new ParsedText(sql), Object.freeze(Object.create(null) as Record<string, unknown>));
+  return makeClause(parsedText(sql), NO_VALUES);
 }
 
 export function isTextClause(x: unknown): x is TextClause {

@@ -326,3 +326,29 @@ describe("text(): scanning is linear and self-consistent", () => {
     }
   });
 });
+
+describe("text(): the same SQL string is scanned once", () => {
+  it("two clauses of one string share the compiled form; their bound values stay their own", () => {
+    const sql = "SELECT * FROM t WHERE a = :a AND b = :b";
+    const first = text(sql);
+    const second = text(sql);
+    assert.equal(first.compile("numeric_dollar"), second.compile("numeric_dollar"), "compiled once, shared");
+    const bound = first.bindParams({ a: 1 });
+    assert.deepEqual(bound.values("numeric_dollar", { b: 2 }), [1, 2]);
+    assert.throws(() => second.values("numeric_dollar", { b: 2 }), /bind parameter 'a'/, "the other clause got no value for :a");
+    assert.equal(Object.keys(text(sql).boundValues).length, 0);
+  });
+
+  it("past the cache's size, every text still compiles to its own SQL", () => {
+    for (let i = 0; i < 1200; i++) {
+      const clause = text(`SELECT :v${i} AS c${i}`);
+      assert.deepEqual(clause.compile("numeric_dollar"), { sql: `SELECT $1 AS c${i}`, positions: [`v${i}`] });
+    }
+    assert.equal(text("SELECT :v0 AS c0").compile("qmark").sql, "SELECT ? AS c0");
+  });
+
+  it("a refused placeholder is refused every time, not only on the first compile", () => {
+    const sql = "SELECT $1 + :x";
+    for (let i = 0; i < 2; i++) assert.throws(() => text(sql).compile("numeric_dollar"), ArgumentError);
+  });
+});
