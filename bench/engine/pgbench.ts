@@ -1,5 +1,8 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { PGBENCH_DATABASE, pgTarget, withAdmin } from "./db.js";
 
@@ -74,4 +77,24 @@ export async function runPgbench(pgbench: string, mode: PgbenchMode, clients: nu
     latencyMs: latency?.[1] === undefined ? undefined : Number(latency[1]),
     command: `pgbench ${args.join(" ")}`,
   };
+}
+
+/**
+ * pgbench running a script of our own (`-f`, simple protocol) on `database`: the server's own
+ * throughput for a statement pattern, with a client far cheaper than any Node one.
+ */
+export async function runPgbenchScript(pgbench: string, script: string, database: string, clients: number, threads: number, seconds: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), "athanor-pgbench-"));
+  try {
+    const file = join(dir, "script.sql");
+    await writeFile(file, `${script}\n`);
+    const t = pgTarget(database);
+    const args = ["-h", t.host, "-p", String(t.port), "-U", t.user, "-n", "-c", String(clients), "-j", String(threads), "-T", String(seconds), "-f", file, database];
+    const { stdout } = await run(pgbench, args, { timeout: (seconds + 60) * 1000 });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
+    if (tps?.[1] === undefined) throw new Error(`could not read tps from pgbench's output:\n${stdout}`);
+    return Number(tps[1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -103,8 +103,9 @@ export class ResponseGate {
     this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
       return gate.#onEnd(args);
     } as ServerResponse["end"];
-    // 'close' comes after 'finish' too, and alone when the connection dropped first.
-    this.res.once("close", () => this.#onClose());
+    // 'close' comes after 'finish' too, and alone when the connection dropped first. on(), not
+    // once(): a response closes once, and once() costs a wrapper and a removal per request.
+    this.res.on("close", () => this.#onClose());
   }
 
   #onEnd(args: unknown[]): ServerResponse {
