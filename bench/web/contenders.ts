@@ -27,7 +27,7 @@ export const BASELINE: WebContender = "pg.Pool";
 export const DESCRIPTIONS: Record<WebContender, string> = {
   "pg.Pool": "pg.Pool (max 10): `await pool.query(sql)` in the handler: one round trip",
   athanor:
-    "athanorExpress(db) (defaults: the handler commits what it wants kept; the rest is rolled back) + db.execute(text(sql)): BEGIN goes with the SELECT; the response does not wait for the ROLLBACK, which goes out with the connection's next statement (one round trip under load) or on its own by the next turn",
+    "athanorExpress(db) (defaults: the handler commits what it wants kept; the rest is rolled back) + db.execute(text(sql)): BEGIN goes with the SELECT; the response does not wait for the ROLLBACK, which goes out with the connection's next statement (one round trip under load) or on its own after 2 ms",
   "athanor-commit":
     'athanorExpress(db, { commit: "on-success" }): the same, committed (COMMIT) before the response: two round trips',
   "athanor-autocommit":
