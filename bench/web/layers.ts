@@ -21,7 +21,7 @@ import { createEngine, runInScope, scopedSession, sessionmaker, text } from "../
 import { athanorExpress } from "../../src/web/express.js";
 import { pgUrl } from "./db.js";
 import { keepAliveLoad } from "./keep-alive-load.js";
-import { mainThreadCpuMs } from "../lib/thread-cpu.js";
+import { threadCpuMs } from "../lib/thread-cpu.js";
 
 const LAYERS = ["engine", "als", "session", "scoped", "full"] as const;
 type Layer = (typeof LAYERS)[number];
@@ -85,10 +85,10 @@ const load = (ms: number): Promise<number> => keepAliveLoad(port, ms);
 
 await load(1500); // open the pool's connections, warm the JIT
 const before = process.cpuUsage();
-const serverBefore = mainThreadCpuMs();
+const serverBefore = threadCpuMs();
 const requests = await load(seconds * 1000);
 const cpu = process.cpuUsage(before);
-const serverUs = (mainThreadCpuMs() - serverBefore) * 1000;
+const serverUs = (threadCpuMs() - serverBefore) * 1000;
 const per = (us: number): string => (us / requests).toFixed(1);
 console.log(
   `${layer}: ${(requests / seconds).toFixed(0)} req/s; CPU ${per(cpu.user + cpu.system)} µs/req (user ${per(cpu.user)}, system ${per(cpu.system)}); server thread ${per(serverUs)} µs/req`,

@@ -12,7 +12,7 @@ import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { isContender, makeContender } from "./contenders.js";
 import { keepAliveLoad } from "./keep-alive-load.js";
-import { mainThreadCpuMs } from "../lib/thread-cpu.js";
+import { threadCpuMs } from "../lib/thread-cpu.js";
 
 const [name = "athanor", secondsArg = "5", profileOut] = process.argv.slice(2);
 if (!isContender(name)) throw new Error(`usage: profile.ts <contender> [seconds] [out.cpuprofile]; unknown contender '${name}'`);
@@ -34,10 +34,10 @@ if (profileOut !== undefined) {
   await session.post("Profiler.start");
 }
 const cpuBefore = process.cpuUsage();
-const serverBefore = mainThreadCpuMs();
+const serverBefore = threadCpuMs();
 const requests = await load(seconds * 1000);
 const cpu = process.cpuUsage(cpuBefore);
-const serverCpuMs = mainThreadCpuMs() - serverBefore;
+const serverCpuMs = threadCpuMs() - serverBefore;
 if (profileOut !== undefined) {
   const { profile } = await session.post("Profiler.stop");
   await writeFile(profileOut, JSON.stringify(profile));

@@ -10,6 +10,8 @@ export type WebOps = {
   checkedOut: [object, { checkedOut: number }];
   /** Close the contender's idle connections (reopened on demand). */
   release: [object, { released: true }];
+  /** CPU time of the server's thread so far, ms (bench/lib/thread-cpu.ts). */
+  cpu: [object, { ms: number }];
   close: [object, { closed: true }];
 };
 

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { workerData } from "node:worker_threads";
 import pg from "pg";
+import { threadCpuMs } from "../lib/thread-cpu.js";
 import { serve } from "../lib/worker-rpc.js";
 import { isContender, makeContender, type Contender } from "./contenders.js";
 import type { WebOps, WebWorkerData } from "./protocol.js";
@@ -45,6 +46,9 @@ serve<WebOps>({
   },
   async checkedOut() {
     return { checkedOut: contender?.checkedOut() ?? -1 };
+  },
+  async cpu() {
+    return { ms: threadCpuMs() };
   },
   async release() {
     await contender?.release();
