@@ -116,7 +116,14 @@ export class Session implements SessionTransactionHost {
         const tx = this.#current;
         if (tx === null) {
           const root = this.#beginRoot(false);
-          if (root instanceof Promise) return root.then((r) => this.#guarded(r, () => r.connection.execute<T>(statement, params, options)));
+          if (root instanceof Promise) {
+            // The pool made us wait: the statement goes when the connection comes, its failure
+            // handled by the onError below like any other (no #guarded promise of its own).
+            return root.then((r) => {
+              guarded = r;
+              return r.connection.execute<T>(statement, params, options);
+            });
+          }
           guarded = root;
           return root.connection.execute<T>(statement, params, options);
         }
@@ -445,7 +452,11 @@ export class Session implements SessionTransactionHost {
    */
   #beginRoot(explicit: boolean): SessionTransaction | Promise<SessionTransaction> {
     const conn = this.bind.connectNow();
-    if (conn instanceof Promise) return conn.then((c) => this.#beginOn(c, explicit));
+    return conn instanceof Promise ? conn.then((c) => this.#beginConnected(c, explicit)) : this.#beginConnected(conn, explicit);
+  }
+
+  /** Begin on a connection just taken: at once when that sends nothing, as on a ready one. */
+  #beginConnected(conn: Connection, explicit: boolean): SessionTransaction | Promise<SessionTransaction> {
     const dbTransaction = conn.beginNow();
     return dbTransaction !== undefined ? this.#rootOn(conn, dbTransaction, explicit) : this.#beginOn(conn, explicit);
   }
