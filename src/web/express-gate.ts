@@ -22,6 +22,10 @@ const DESTROY_HOLD = Symbol("athanor.destroyHold");
 const nodeHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, "headersSent")?.get;
 
 type HeldResponse = ServerResponse & { [HELD]?: boolean };
+/** The gate installed on a response (read by the shared end() and 'close' listener). */
+const GATE = Symbol("athanor.responseGate");
+type GatedResponse = ServerResponse & { [GATE]?: ResponseGate };
+const nodeEnd = ServerResponse.prototype.end;
 type HoldableSocket = Socket & { [DESTROY_HOLD]?: ((error?: Error) => void) | undefined };
 
 function heldHeadersSent(this: HeldResponse): boolean {
@@ -98,14 +102,26 @@ export class ResponseGate {
     this.#originalEnd = res.end as (...args: unknown[]) => unknown;
   }
 
+  /**
+   * res.end and the 'close' listener while a gate is installed: one function each for every
+   * response, the gate found on the response, rather than two closures made per request.
+   */
+  static readonly #gatedEnd = function end(this: GatedResponse, ...args: unknown[]): ServerResponse {
+    const gate = this[GATE];
+    return gate === undefined ? (nodeEnd.apply(this, args as Parameters<typeof nodeEnd>) as ServerResponse) : gate.#onEnd(args);
+  };
+
+  static readonly #gatedClose = function close(this: GatedResponse): void {
+    const gate = this[GATE];
+    if (gate !== undefined) gate.#onClose();
+  };
+
   install(): void {
-    const gate = this;
-    this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
-      return gate.#onEnd(args);
-    } as ServerResponse["end"];
+    (this.res as GatedResponse)[GATE] = this;
+    this.res.end = ResponseGate.#gatedEnd as ServerResponse["end"];
     // 'close' comes after 'finish' too, and alone when the connection dropped first. on(), not
     // once(): a response closes once, and once() costs a wrapper and a removal per request.
-    this.res.on("close", () => this.#onClose());
+    this.res.on("close", ResponseGate.#gatedClose);
   }
 
   #onEnd(args: unknown[]): ServerResponse {
