@@ -1,6 +1,6 @@
 /**
  * One web contender's server on the main thread, profiled, with the load (16 keep-alive
- * clients) in a worker thread so the profile holds the server's work alone:
+ * clients, or CLIENTS=n) in a worker thread so the profile holds the server's work alone:
  *
  *   npm run build
  *   node --import tsx --import ./bench/lib/use-dist.ts bench/web/profile.ts athanor 5 [out.cpuprofile]
@@ -23,7 +23,7 @@ const server = contender.app.listen(0);
 await new Promise((resolve) => server.once("listening", resolve));
 const port = (server.address() as { port: number }).port;
 
-const load = (ms: number): Promise<number> => keepAliveLoad(port, ms);
+const load = (ms: number): Promise<number> => keepAliveLoad(port, ms, Number(process.env.CLIENTS ?? 16));
 
 await load(1500); // open the pool's connections, warm the JIT
 const session = new Session();

@@ -116,6 +116,32 @@ describe("close() leaves its ROLLBACK to the next write, on postgresql", { skip:
     await watcher.rollback();
   });
 
+  it("several connections closed at once, some again before the window ends: each ROLLBACK goes out once, on time", async () => {
+    const { engine, statements } = countingEngine({ poolSize: 3 });
+    const t = await table(engine, "defer_rb_many");
+    const conns = await Promise.all([engine.connect(), engine.connect(), engine.connect()]);
+    const pids: number[] = [];
+    for (const [k, conn] of conns.entries()) {
+      pids.push(Number((await conn.execute(text("SELECT pg_backend_pid()"))).scalar()));
+      await conn.execute(text(`INSERT INTO ${t} (n) VALUES (:n)`), { n: k });
+    }
+    const from = statements.length;
+    for (const conn of conns) await conn.close();
+    // One of them is taken again at once: its ROLLBACK rides with that holder's first statement.
+    await using again = await engine.connect();
+    assert.equal(Number((await again.execute(text(`SELECT count(*) FROM ${t}`))).scalar()), 0);
+    await again.close();
+    await sleep(ROLLBACK_WINDOW_MS + 20);
+    const rollbacks = statements.slice(from).filter((s) => s === "ROLLBACK").length;
+    assert.equal(rollbacks, 3, "the two untouched connections sent theirs alone, and the reused one its second");
+    const other = target.engine({ poolSize: 1 });
+    await using watcher = await other.connect();
+    await eventually(
+      async () => Number((await watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids) AND state <> 'idle'"), { pids })).scalar()) === 0,
+      "every closed connection's backend is idle",
+    );
+  });
+
   it("a statement outside a transaction gets the ROLLBACK on its own before it: VACUUM still runs", async () => {
     const { engine, statements } = countingEngine();
     const t = await table(engine, "defer_rb_vacuum");
