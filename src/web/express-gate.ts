@@ -22,7 +22,7 @@ const DESTROY_HOLD = Symbol("athanor.destroyHold");
 const nodeHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, "headersSent")?.get;
 
 type HeldResponse = ServerResponse & { [HELD]?: boolean };
-/** The gate installed on a response (read by the shared end() and 'close' listener). */
+/** The gate installed on a response (read by the shared end() and emit()). */
 const GATE = Symbol("athanor.responseGate");
 type GatedResponse = ServerResponse & { [GATE]?: ResponseGate };
 const nodeEnd = ServerResponse.prototype.end;
