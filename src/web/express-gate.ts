@@ -22,11 +22,6 @@ const DESTROY_HOLD = Symbol("athanor.destroyHold");
 const nodeHeadersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, "headersSent")?.get;
 
 type HeldResponse = ServerResponse & { [HELD]?: boolean };
-/** The gate installed on a response (read by the shared end() and emit()). */
-const GATE = Symbol("athanor.responseGate");
-type GatedResponse = ServerResponse & { [GATE]?: ResponseGate };
-const nodeEnd = ServerResponse.prototype.end;
-const nodeEmit = ServerResponse.prototype.emit;
 type HoldableSocket = Socket & { [DESTROY_HOLD]?: ((error?: Error) => void) | undefined };
 
 function heldHeadersSent(this: HeldResponse): boolean {
@@ -105,33 +100,21 @@ export class ResponseGate {
     this.#originalEmit = res.emit as (...args: unknown[]) => boolean;
   }
 
-  /**
-   * res.end and res.emit while a gate is installed: one function each for every response, the
-   * gate found on the response, rather than closures made per request.
-   */
-  static readonly #gatedEnd = function end(this: GatedResponse, ...args: unknown[]): ServerResponse {
-    const gate = this[GATE];
-    return gate === undefined ? (nodeEnd.apply(this, args as Parameters<typeof nodeEnd>) as ServerResponse) : gate.#onEnd(args);
-  };
-
-  /**
-   * The response's 'close' (it was sent, or the connection dropped first) reaches the gate
-   * before any listener. Not res.on("close"): adding a listener to each response was the
-   * gate's largest cost (~3 µs of a ~110 µs request in the web benchmark's CPU profile), an
-   * own property is not; and unlike a hook on the app's response prototype it survives Express
-   * moving the response to a mounted sub-app's prototype.
-   */
-  static readonly #gatedEmit = function emit(this: GatedResponse, event: string | symbol, ...args: unknown[]): boolean {
-    const gate = this[GATE];
-    if (gate === undefined) return nodeEmit.call(this, event, ...args);
-    if (event === "close") gate.#onClose();
-    return Reflect.apply(gate.#originalEmit, this, [event, ...args]);
-  };
-
   install(): void {
-    (this.res as GatedResponse)[GATE] = this;
-    this.res.end = ResponseGate.#gatedEnd as ServerResponse["end"];
-    this.res.emit = ResponseGate.#gatedEmit as ServerResponse["emit"];
+    const gate = this;
+    const emit = this.#originalEmit;
+    this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
+      return gate.#onEnd(args);
+    } as ServerResponse["end"];
+    // The response's 'close' (it was sent, or the connection dropped first) reaches the gate
+    // through emit, before any listener. Not res.on("close"): adding a listener to each
+    // response was the gate's largest cost (~3 µs of a ~110 µs request in a perf CPU profile of
+    // the web benchmark). An own emit survives Express moving the response to a mounted
+    // sub-app's prototype, which a hook on the app's response prototype would not.
+    this.res.emit = function emitThroughGate(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === "close") gate.#onClose();
+      return Reflect.apply(emit, this, [event, ...args]) as boolean;
+    } as ServerResponse["emit"];
   }
 
   #onEnd(args: unknown[]): ServerResponse {
