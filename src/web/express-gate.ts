@@ -88,7 +88,6 @@ export class ResponseGate {
   #destroyAsked: { error: Error | undefined } | undefined;
   #restoreDestroy: (() => void) | undefined;
   readonly #originalEnd: (...args: unknown[]) => unknown;
-  readonly #originalEmit: (...args: unknown[]) => boolean;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -97,12 +96,11 @@ export class ResponseGate {
     private readonly logger: Logger,
   ) {
     this.#originalEnd = res.end as (...args: unknown[]) => unknown;
-    this.#originalEmit = res.emit as (...args: unknown[]) => boolean;
   }
 
   install(): void {
     const gate = this;
-    const emit = this.#originalEmit;
+    const emit = this.res.emit as (...args: unknown[]) => boolean;
     this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
       return gate.#onEnd(args);
     } as ServerResponse["end"];
