@@ -62,6 +62,100 @@ function holdableDestroy(socket: HoldableSocket): void {
   } as typeof socket.destroy;
 }
 
+/** end() and emit() as they were before the gate routed them (what a gate calls through to). */
+interface Originals {
+  readonly end: (...args: unknown[]) => unknown;
+  readonly emit: (...args: unknown[]) => boolean;
+}
+
+/**
+ * The gate of each response whose end() and emit() reach it through the framework's shared
+ * response prototype (see routeThroughPrototype). A WeakMap, not a property on the response:
+ * Express swaps each response's prototype (Object.setPrototypeOf) before any middleware runs,
+ * and V8 gives an object whose prototype was swapped a new map for every property added to it
+ * afterwards, so each property the gate added cost a copy of the response's ~50 property
+ * descriptors, and every later access to the response missed its inline caches.
+ */
+const GATES = new WeakMap<ServerResponse, ResponseGate>();
+
+/** Per response prototype (Express: app.response): the originals, or null where routing can't be used. */
+const routes = new WeakMap<object, Originals | null>();
+/** The framework base prototypes already patched (Express: the `response` object all its apps share). */
+const patchedBases = new WeakMap<object, Originals>();
+let lastPrototype: object | undefined;
+let lastRoute: Originals | null = null;
+
+/**
+ * Where end() and emit() of `res` can be routed through a patch on its framework's base
+ * response prototype: the originals to call through to; undefined where the gate must put its
+ * own end() and emit() on the response (a plain node:http response, or one whose end or emit
+ * something already replaced: that code may hold the function it replaced).
+ */
+function routeThroughPrototype(res: ServerResponse): Originals | undefined {
+  // Object.hasOwn does not go through inline caches (which always miss on Express's responses).
+  if (Object.hasOwn(res, "end") || Object.hasOwn(res, "emit")) return undefined;
+  const proto: object | null = Object.getPrototypeOf(res);
+  if (proto === null) return undefined;
+  if (proto !== lastPrototype) {
+    let route = routes.get(proto);
+    if (route === undefined) {
+      route = routeFor(proto);
+      routes.set(proto, route);
+    }
+    lastPrototype = proto;
+    lastRoute = route;
+  }
+  return lastRoute ?? undefined;
+}
+
+/**
+ * The chain from an app's response prototype down to http.ServerResponse.prototype. Express's
+ * is app.response → express.response → ServerResponse.prototype; a mounted sub-app's response
+ * shares that base, so a patch on the base reaches every app's responses, also while Express
+ * has moved a response to a sub-app's prototype. Null when there is no framework prototype, or
+ * one between the app's and the base defines end() or emit() itself.
+ */
+function routeFor(proto: object): Originals | null {
+  const chain: object[] = [];
+  let current: object | null = proto;
+  while (current !== null && current !== ServerResponse.prototype) {
+    chain.push(current);
+    current = Object.getPrototypeOf(current) as object | null;
+  }
+  const base = chain.at(-1);
+  if (current === null || base === undefined) return null;
+  if (chain.slice(0, -1).some((p) => Object.hasOwn(p, "end") || Object.hasOwn(p, "emit"))) return null;
+  return patchedBases.get(base) ?? patchBase(base);
+}
+
+/**
+ * end() and emit() on the base prototype, once per process: they find a gate in GATES and
+ * otherwise do exactly what the originals do (for responses of apps that do not use the gate).
+ */
+function patchBase(base: object): Originals {
+  const originals: Originals = { end: Reflect.get(base, "end") as Originals["end"], emit: Reflect.get(base, "emit") as Originals["emit"] };
+  Object.defineProperty(base, "end", {
+    configurable: true,
+    writable: true,
+    value: function end(this: ServerResponse, ...args: unknown[]): unknown {
+      const gate = GATES.get(this);
+      return gate === undefined ? Reflect.apply(originals.end, this, args) : gate.onEnd(args);
+    },
+  });
+  Object.defineProperty(base, "emit", {
+    configurable: true,
+    writable: true,
+    value: function emit(this: ServerResponse, event: string | symbol): boolean {
+      // 'close': the response was sent, or the connection dropped first. Before any listener.
+      if (event === "close") GATES.get(this)?.onClose();
+      // eslint-disable-next-line prefer-rest-params -- passes the arguments on without copying them
+      return Reflect.apply(originals.emit, this, arguments) as boolean;
+    },
+  });
+  patchedBases.set(base, originals);
+  return originals;
+}
+
 const COMMIT_FAILED_BODY = "Internal Server Error: the request's transaction could not be committed.\n";
 
 /**
@@ -87,7 +181,10 @@ export class ResponseGate {
   /** A destroy() asked for while the response was held back (undefined: none). */
   #destroyAsked: { error: Error | undefined } | undefined;
   #restoreDestroy: (() => void) | undefined;
-  readonly #originalEnd: (...args: unknown[]) => unknown;
+  /** What the response's end() was: the gate calls it to send. */
+  readonly #originalEnd: Originals["end"];
+  /** end() and emit() reach the gate through the framework's prototype (else: its own, on the response). */
+  readonly #routed: boolean;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -95,27 +192,33 @@ export class ResponseGate {
     private readonly request: RequestSession,
     private readonly logger: Logger,
   ) {
-    this.#originalEnd = res.end as (...args: unknown[]) => unknown;
+    const originals = routeThroughPrototype(res);
+    this.#routed = originals !== undefined;
+    this.#originalEnd = originals?.end ?? (res.end as Originals["end"]);
   }
 
+  /** Route the response's end() and its 'close' to this gate. */
   install(): void {
+    if (this.#routed) {
+      GATES.set(this.res, this);
+      return;
+    }
     const gate = this;
-    const emit = this.res.emit as (...args: unknown[]) => boolean;
+    const emit = this.res.emit as Originals["emit"];
     this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
-      return gate.#onEnd(args);
+      return gate.onEnd(args);
     } as ServerResponse["end"];
     // The response's 'close' (it was sent, or the connection dropped first) reaches the gate
-    // through emit, before any listener. Not res.on("close"): adding a listener to each
-    // response was the gate's largest cost (~3 µs of a ~110 µs request in a perf CPU profile of
-    // the web benchmark). An own emit survives Express moving the response to a mounted
-    // sub-app's prototype, which a hook on the app's response prototype would not.
-    this.res.emit = function emitThroughGate(this: ServerResponse, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === "close") gate.#onClose();
-      return Reflect.apply(emit, this, [event, ...args]) as boolean;
+    // through emit, before any listener: res.on("close") per response cost more.
+    this.res.emit = function emitThroughGate(this: ServerResponse, event: string | symbol): boolean {
+      if (event === "close") gate.onClose();
+      // eslint-disable-next-line prefer-rest-params -- passes the arguments on without copying them
+      return Reflect.apply(emit, this, arguments) as boolean;
     } as ServerResponse["emit"];
   }
 
-  #onEnd(args: unknown[]): ServerResponse {
+  /** The response's end(): send now, or hold it back until the transaction has ended. */
+  onEnd(args: unknown[]): ServerResponse {
     switch (this.#phase) {
       case "done":
         return this.#end(args);
@@ -131,11 +234,14 @@ export class ResponseGate {
       case "open":
         break;
     }
-    if (!this.request.mustEndBeforeResponse(this.res.statusCode)) {
+    // "never" rolls back whatever the status, so it is not read (each read of a property of an
+    // Express response misses V8's inline caches: see GATES).
+    const outcome = this.request.mode === "never" ? "rollback" : this.request.outcomeFor(this.res.statusCode);
+    if (outcome === "rollback" || !this.request.mustEndBeforeResponse(this.res.statusCode)) {
       // Nothing to commit that could fail (no transaction, only AUTOCOMMIT statements, or a
       // rollback to come): answer now, then end the scope.
       this.#phase = "done";
-      void this.request.end(this.request.outcomeFor(this.res.statusCode));
+      void this.request.end(outcome);
       return this.#end(args);
     }
     this.#phase = "deciding";
@@ -208,7 +314,8 @@ export class ResponseGate {
     };
   }
 
-  #onClose(): void {
+  /** The response's 'close'. */
+  onClose(): void {
     this.#closed = true;
     // "open": the client left before the handler answered. "done": the response is out (or
     // was given up); end() is idempotent. "deciding"/"finishing": #decided sees #closed.
