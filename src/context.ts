@@ -11,20 +11,47 @@ export class AsyncScope {
   /**
    * What code keeps for this scope (a scoped session registry its session, the engine the
    * connections a session holds), under the owner's key. On the scope itself, so it dies with
-   * it: a WeakMap keyed by scope cost an ephemeron entry per request for the GC to trace.
+   * it: a WeakMap keyed by scope cost an ephemeron entry per request for the GC to trace. The
+   * first two owners in fields (a web request has two: its session registry and the engine's
+   * holds), more in a Map: a Map per request cost its allocation and hashing.
    */
-  #slots: Map<object, unknown> | undefined = undefined;
+  #owner0: object | undefined = undefined;
+  #value0: unknown = undefined;
+  #owner1: object | undefined = undefined;
+  #value1: unknown = undefined;
+  #more: Map<object, unknown> | undefined = undefined;
 
   slot(owner: object): unknown {
-    return this.#slots?.get(owner);
+    if (this.#owner0 === owner) return this.#value0;
+    if (this.#owner1 === owner) return this.#value1;
+    return this.#more?.get(owner);
   }
 
   setSlot(owner: object, value: unknown): void {
-    (this.#slots ??= new Map()).set(owner, value);
+    if (this.#owner0 === owner) this.#value0 = value;
+    else if (this.#owner1 === owner) this.#value1 = value;
+    else if (this.#more?.has(owner) === true) this.#more.set(owner, value);
+    else if (this.#owner0 === undefined) {
+      this.#owner0 = owner;
+      this.#value0 = value;
+    } else if (this.#owner1 === undefined) {
+      this.#owner1 = owner;
+      this.#value1 = value;
+    } else {
+      (this.#more ??= new Map()).set(owner, value);
+    }
   }
 
   deleteSlot(owner: object): void {
-    this.#slots?.delete(owner);
+    if (this.#owner0 === owner) {
+      this.#owner0 = undefined;
+      this.#value0 = undefined;
+    } else if (this.#owner1 === owner) {
+      this.#owner1 = undefined;
+      this.#value1 = undefined;
+    } else {
+      this.#more?.delete(owner);
+    }
   }
 }
 
@@ -37,9 +64,10 @@ export function currentScope(): AsyncScope {
   return storage.getStore() ?? ROOT_SCOPE;
 }
 
-/** Run `fn` in a fresh scope of its own. */
-export function runInScope<T>(fn: () => T): T {
-  return storage.run(new AsyncScope(), fn);
+/** Run `fn` in a fresh scope of its own (given to it, so it need not look it up). */
+export function runInScope<T>(fn: (scope: AsyncScope) => T): T {
+  const scope = new AsyncScope();
+  return storage.run(scope, fn, scope);
 }
 
 /**

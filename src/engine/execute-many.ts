@@ -53,7 +53,7 @@ export async function executeMany(clause: TextClause, valueLists: readonly unkno
   const sourceIndex = template.rowParams.map((name) => compiled.positions.indexOf(name));
   const perBatch = rowsPerBatch(template, dialect.capabilities.maxBindParameters);
   const sqlByRows = new Map<number, string>();
-  let columns: string[] = [];
+  let columns: readonly string[] = [];
   const rows: unknown[][] = [];
   let total = 0;
   let lastInsertId: number | bigint | undefined;

@@ -13,7 +13,7 @@ import type { DatabaseUrl } from "../url.js";
 /** What one statement returned, normalised across drivers. */
 export interface DriverResult {
   /** Column names in order; [] when the statement returns no rows (INSERT without RETURNING). */
-  columns: string[];
+  columns: readonly string[];
   /** Rows as arrays, in column order. */
   rows: unknown[][];
   /** Rows affected by INSERT/UPDATE/DELETE, or rows returned by a SELECT; -1 when unknown. */
@@ -25,7 +25,7 @@ export interface DriverResult {
 /** A server-side cursor (or the driver's streaming equivalent) over one statement. */
 export interface DriverCursor {
   /** Column names; known once the first batch has been fetched. */
-  readonly columns: string[];
+  readonly columns: readonly string[];
   /** Up to `size` more rows; an empty array once exhausted. */
   fetch(size: number): Promise<unknown[][]>;
   /** Release the cursor; the connection stays usable. Safe to call twice. */

@@ -13,10 +13,11 @@ export interface ConnectionHold {
   release(): void;
 }
 
-/** One connection held; `site` is where the session took it. */
+/** One connection of `engine` held; `site` is where the session took it. */
 class HoldRecord implements ConnectionHold {
   constructor(
     private readonly list: HoldRecord[],
+    readonly engine: object,
     /**
      * Where the session took its connection, as an Error whose stack is formatted only if the
      * guard fires. Captured only when the pool records checkout stacks: capturing costs ~5 µs
@@ -26,17 +27,24 @@ class HoldRecord implements ConnectionHold {
   ) {}
 
   release(): void {
-    const at = this.list.indexOf(this);
-    if (at >= 0) this.list.splice(at, 1);
+    const list = this.list;
+    // Almost always the only one (a request's session): no search, no splice.
+    if (list.length === 1 && list[0] === this) list.pop();
+    else {
+      const at = list.indexOf(this);
+      if (at >= 0) list.splice(at, 1);
+    }
   }
 }
 
 const SITE_NOT_RECORDED =
   "    (not recorded: createEngine(url, { poolCheckoutStacks: true }) or leakDetectionMs records where sessions take connections)";
 
-/** This module's slot in each scope: engine → the connections of it the scope holds. */
+/**
+ * This module's slot in each scope: the connections the scope holds, of any engine. A list,
+ * not a Map by engine: a scope holds one or two, and a Map per request cost more than the scan.
+ */
 const HOLDS = {};
-type Holds = Map<object, HoldRecord[]>;
 
 const NO_HOLD: ConnectionHold = { release: () => undefined };
 
@@ -44,17 +52,12 @@ const NO_HOLD: ConnectionHold = { release: () => undefined };
 export function holdConnection(engine: object, recordSite: boolean): ConnectionHold {
   const scope = currentScope();
   if (scope === ROOT_SCOPE) return NO_HOLD;
-  let holds = scope.slot(HOLDS) as Holds | undefined;
-  if (holds === undefined) {
-    holds = new Map();
-    scope.setSlot(HOLDS, holds);
-  }
-  let list = holds.get(engine);
+  let list = scope.slot(HOLDS) as HoldRecord[] | undefined;
   if (list === undefined) {
     list = [];
-    holds.set(engine, list);
+    scope.setSlot(HOLDS, list);
   }
-  const record = new HoldRecord(list, recordSite ? new Error("session checkout") : undefined);
+  const record = new HoldRecord(list, engine, recordSite ? new Error("session checkout") : undefined);
   list.push(record);
   return record;
 }
@@ -63,9 +66,9 @@ export function holdConnection(engine: object, recordSite: boolean): ConnectionH
 export function heldHere(engine: object): string | undefined {
   const scope = currentScope();
   if (scope === ROOT_SCOPE) return undefined;
-  const records = (scope.slot(HOLDS) as Holds | undefined)?.get(engine);
-  if (records === undefined || records.length === 0) return undefined;
-  const site = records[0]?.site;
+  const record = (scope.slot(HOLDS) as HoldRecord[] | undefined)?.find((r) => r.engine === engine);
+  if (record === undefined) return undefined;
+  const site = record.site;
   return site === undefined ? SITE_NOT_RECORDED : (site.stack ?? "").split("\n").slice(1).join("\n");
 }
 

@@ -82,20 +82,23 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
     return session;
   }) as ScopedSession;
 
+  const removeKey = (key: unknown, final: boolean): Promise<void> => {
+    const session = get(key);
+    forget(key, final);
+    return session === undefined ? RESOLVED : session.close({ final });
+  };
   registry.has = () => get(scopefunc()) !== undefined;
   registry.remove = (removeOptions?: { final?: boolean }) => {
-    let session: Session | undefined;
-    let final: boolean;
     try {
-      const key = scopefunc();
-      session = get(key);
-      final = removeOptions?.final === true;
-      forget(key, final);
+      return removeKey(scopefunc(), removeOptions?.final === true);
     } catch (err) {
       return Promise.reject(err);
     }
-    return session === undefined ? RESOLVED : session.close({ final });
   };
+  if (options.scopefunc === undefined) {
+    const byScope: ByAsyncScope = { session: get, remove: removeKey };
+    Object.defineProperty(registry, BY_ASYNC_SCOPE, { value: byScope });
+  }
   registry.scope = <T>(work: () => Promise<T>): Promise<T> =>
     runInScope(async () => {
       try {
@@ -120,6 +123,22 @@ export function scopedSession(factory: SessionFactory, options: ScopedSessionOpt
     });
   }
   return registry;
+}
+
+/**
+ * A registry keyed by the async scope (the default scopefunc) answers for a given scope too:
+ * the web middlewares keep their request's scope and end its session from framework events
+ * without entering the scope again and looking it up for each call.
+ */
+export const BY_ASYNC_SCOPE: unique symbol = Symbol("athanor.byAsyncScope");
+export interface ByAsyncScope {
+  session(scope: AsyncScope): Session | undefined;
+  remove(scope: AsyncScope, final: boolean): Promise<void>;
+}
+
+/** The registry's by-scope access, where its sessions are keyed by the async scope. */
+export function byAsyncScope(db: ScopedSession): ByAsyncScope | undefined {
+  return (db as ScopedSession & { [BY_ASYNC_SCOPE]?: ByAsyncScope })[BY_ASYNC_SCOPE];
 }
 
 /** A scope whose session was removed with `final`: db() there raises SCOPE_ENDED. */

@@ -61,12 +61,22 @@ export class Session implements SessionTransactionHost {
   #running: Promise<unknown> | undefined = undefined;
   /** close({ final: true }) happened: the session refuses any further work. */
   #finalized = false;
-  /** The ORM objects: identity map, pending, deleted. */
-  readonly #objects = new SessionObjects();
+  /**
+   * The ORM objects: identity map, pending, deleted. Made on first ORM use: a session that only
+   * runs statements (a web request's db.execute) never needs their seven Maps and Sets.
+   */
+  #objectsIfAny: SessionObjects | undefined = undefined;
+
+  get #objects(): SessionObjects {
+    return (this.#objectsIfAny ??= new SessionObjects());
+  }
 
   constructor(options: SessionOptions) {
-    const unknown = Object.keys(options ?? {}).filter((k) => !(SESSION_OPTION_NAMES as readonly string[]).includes(k));
-    if (unknown.length > 0) {
+    // for...in first (no arrays made per session); the own keys are listed only for the error.
+    for (const key in options) {
+      if ((SESSION_OPTION_NAMES as readonly string[]).includes(key)) continue;
+      const unknown = Object.keys(options).filter((k) => !(SESSION_OPTION_NAMES as readonly string[]).includes(k));
+      if (unknown.length === 0) break; // an inherited key: only own options count
       throw new ArgumentError(`Unknown Session option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; options: ${SESSION_OPTION_NAMES.join(", ")}.`);
     }
     if (options?.bind === undefined || typeof options.bind.connect !== "function") {
@@ -88,8 +98,9 @@ export class Session implements SessionTransactionHost {
    * or no statement run yet). The web middlewares answer such a request without waiting for it.
    */
   get commitSendsNothing(): boolean {
-    if (this.#root === null) return !this.#objects.hasChanges;
-    if (this.#running !== undefined || this.#objects.hasChanges || this.#failedLevel() !== undefined) return false;
+    const changed = this.#objectsIfAny?.hasChanges === true;
+    if (this.#root === null) return !changed;
+    if (this.#running !== undefined || changed || this.#failedLevel() !== undefined) return false;
     return this.#root.connection.commitSendsNothing;
   }
 
@@ -183,7 +194,7 @@ export class Session implements SessionTransactionHost {
   }
 
   expungeAll(): void {
-    this.#objects.expungeAll();
+    this.#objectsIfAny?.expungeAll();
   }
 
   /** Forget loaded values (all, or the named columns) so they reload on refresh() or the next query. */
@@ -300,7 +311,7 @@ export class Session implements SessionTransactionHost {
   commit(): Promise<void> {
     return this.#exclusive("commit", () => {
       if (this.#root !== null) this.#assertNoFailure("commit");
-      return this.#objects.hasChanges ? this.#flushNow().then(() => this.#commitRoot()) : this.#commitRoot();
+      return this.#objectsIfAny?.hasChanges === true ? this.#flushNow().then(() => this.#commitRoot()) : this.#commitRoot();
     });
   }
 
@@ -308,19 +319,19 @@ export class Session implements SessionTransactionHost {
   #commitRoot(): Promise<void> {
     const root = this.#root;
     if (root === null) {
-      this.#objects.afterCommit(this.expireOnCommit);
+      this.#objectsIfAny?.afterCommit(this.expireOnCommit);
       return RESOLVED;
     }
     if (root.connection.commitNow()) {
       // Nothing to send (AUTOCOMMIT, or no statement ran): no promise of its own.
       this.#closeLevels(root, "committed");
-      this.#objects.afterCommit(this.expireOnCommit);
+      this.#objectsIfAny?.afterCommit(this.expireOnCommit);
       return this.#release();
     }
     return root.connection.commit().then(
       () => {
         this.#closeLevels(root, "committed");
-        this.#objects.afterCommit(this.expireOnCommit);
+        this.#objectsIfAny?.afterCommit(this.expireOnCommit);
         return unlessResolved(this.#release());
       },
       (err: unknown) => {
@@ -349,7 +360,7 @@ export class Session implements SessionTransactionHost {
       } catch (err) {
         return Promise.reject(err);
       } finally {
-        this.#objects.expungeAll(); // SQLAlchemy close(): every object leaves the session
+        this.#objectsIfAny?.expungeAll(); // SQLAlchemy close(): every object leaves the session
       }
     }
     return this.#closeSlow();
@@ -365,7 +376,7 @@ export class Session implements SessionTransactionHost {
     } finally {
       this.#busy = undefined;
       this.#running = undefined;
-      this.#objects.expungeAll(); // SQLAlchemy close(): every object leaves the session
+      this.#objectsIfAny?.expungeAll(); // SQLAlchemy close(): every object leaves the session
     }
   }
 
@@ -407,7 +418,7 @@ export class Session implements SessionTransactionHost {
       }
       this.#closeLevels(tx, "closed");
       this.#current = tx.parent ?? null;
-      this.#objects.afterRollback(tx);
+      this.#objectsIfAny?.afterRollback(tx);
     });
   }
 
@@ -422,7 +433,7 @@ export class Session implements SessionTransactionHost {
   }
 
   async #flushNow(): Promise<void> {
-    if (!this.#objects.hasChanges) return;
+    if (this.#objectsIfAny?.hasChanges !== true) return;
     await this.#objects.flush(this.#ormContext(await this.#usableTransaction()));
   }
 
@@ -518,7 +529,7 @@ export class Session implements SessionTransactionHost {
       await root.connection.rollback();
     } finally {
       this.#closeLevels(root, "closed");
-      this.#objects.afterRollback(undefined);
+      this.#objectsIfAny?.afterRollback(undefined);
       await this.#release();
     }
   }
@@ -532,7 +543,7 @@ export class Session implements SessionTransactionHost {
     const root = this.#root;
     if (root === null) return RESOLVED;
     this.#closeLevels(root, "closed");
-    this.#objects.afterRollback(undefined);
+    this.#objectsIfAny?.afterRollback(undefined);
     return this.#release();
   }
 

@@ -19,7 +19,8 @@ export function sessionmaker(options: SessionOptions): SessionFactory {
   let settings: SessionOptions = { ...options };
   new Session(settings); // checks the options now, not at the first request
 
-  const factory = ((overrides?: Partial<SessionOptions>) => new Session({ ...settings, ...overrides })) as SessionFactory;
+  const factory = ((overrides?: Partial<SessionOptions>) =>
+    new Session(overrides === undefined ? settings : { ...settings, ...overrides })) as SessionFactory;
   factory.begin = async <T>(work: (session: Session) => Promise<T>): Promise<T> => {
     if (typeof work !== "function") throw new ArgumentError("Session.begin() takes an async function: Session.begin(async (session) => { ... }).");
     const session = factory();

@@ -30,8 +30,8 @@ export function athanorExpress(db: ScopedSession, options?: RequestScopeOptions)
   return (req, res, next) => {
     // next() inside the scope: the rest of the chain (and every await in it) inherits it,
     // as @fastify/request-context does with AsyncLocalStorage.
-    runInScope(() => {
-      new ResponseGate(req, res, new RequestSession(db, mode, logger), logger).install();
+    runInScope((scope) => {
+      new ResponseGate(req, res, new RequestSession(db, mode, logger, scope), logger).install();
       next();
     });
   };

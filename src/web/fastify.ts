@@ -41,8 +41,8 @@ export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (ins
   const committedStatus = new WeakMap<FastifyRequest, number>();
 
   instance.addHook("onRequest", (request, _reply, next) => {
-    runInScope(() => {
-      requests.set(request, new RequestSession(db, mode, logger));
+    runInScope((scope) => {
+      requests.set(request, new RequestSession(db, mode, logger, scope));
       next();
     });
   });

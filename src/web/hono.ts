@@ -24,8 +24,8 @@ export function athanorHono(db: ScopedSession, options?: RequestScopeOptions): M
   const mode = checkOptions(db, options);
   const logger = loggerOf(db);
   return (c, next) =>
-    runInScope(async () => {
-      const rs = new RequestSession(db, mode, logger);
+    runInScope(async (scope) => {
+      const rs = new RequestSession(db, mode, logger, scope);
       const signal: AbortSignal | undefined = c.req.raw.signal;
       const onAbort = (): void => void rs.end("rollback");
       signal?.addEventListener("abort", onAbort, { once: true });

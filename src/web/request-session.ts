@@ -2,7 +2,7 @@ import { ArgumentError } from "../errors.js";
 import { RESOLVED } from "../resolved.js";
 import { currentScope, runInExistingScope, type AsyncScope } from "../context.js";
 import type { Logger } from "../log.js";
-import type { ScopedSession } from "../orm/scoped-session.js";
+import { byAsyncScope, type ByAsyncScope, type ScopedSession } from "../orm/scoped-session.js";
 import type { Session } from "../orm/session.js";
 
 /**
@@ -60,14 +60,19 @@ export function loggerOf(db: ScopedSession): Logger {
  * for this request after it ended gets SCOPE_ENDED instead of opening a session nobody closes.
  */
 export class RequestSession {
-  readonly scope: AsyncScope = currentScope();
   #ending: Ending | Promise<Ending> | undefined;
+  /** The registry's access by scope (its default key), else undefined: enter the scope and ask it. */
+  readonly #byScope: ByAsyncScope | undefined;
 
   constructor(
     private readonly db: ScopedSession,
     readonly mode: CommitMode,
     private readonly logger: Logger,
-  ) {}
+    /** The request's scope (runInScope gives it; by default the current one). */
+    readonly scope: AsyncScope = currentScope(),
+  ) {
+    this.#byScope = byAsyncScope(db);
+  }
 
   /** The request has ended (or is ending): no more decisions to make. */
   get ended(): boolean {
@@ -82,11 +87,9 @@ export class RequestSession {
    * client could be told, so the response goes out while it runs.
    */
   mustEndBeforeResponse(status: number): boolean {
-    return (
-      this.#ending === undefined &&
-      this.outcomeFor(status) === "commit" &&
-      this.#inScope(() => this.db.has() && this.db().inTransaction && !this.db().commitSendsNothing)
-    );
+    if (this.#ending !== undefined || this.outcomeFor(status) !== "commit") return false;
+    const session = this.#session();
+    return session !== undefined && session.inTransaction && !session.commitSendsNothing;
   }
 
   /** "commit" only when configured to and the response is a success. */
@@ -100,21 +103,29 @@ export class RequestSession {
    * takes either): in the request's scope every promise costs its hooks.
    */
   end(outcome: Outcome = "rollback"): Ending | Promise<Ending> {
-    this.#ending ??= this.#inScope(() => this.#finish(outcome));
+    this.#ending ??= this.#byScope !== undefined ? this.#finish(outcome) : this.#inScope(() => this.#finish(outcome));
     return this.#ending;
+  }
+
+  /** This request's session, if it has one. Throws what the registry throws. */
+  #session(): Session | undefined {
+    if (this.#byScope !== undefined) return this.#byScope.session(this.scope);
+    return this.#inScope(() => (this.db.has() ? this.db() : undefined));
   }
 
   /** Two promises when there is something to commit, none when nothing is left open to wait for. */
   #finish(outcome: Outcome): Ending | Promise<Ending> {
     let session: Session | undefined;
     try {
-      session = this.db.has() ? this.db() : undefined;
+      session = this.#session();
     } catch (err) {
       this.logger.error(`athanor: ending the request's session failed: ${describe(err)}`);
       return this.#remove(NOT_COMMITTED);
     }
     if (session === undefined || outcome !== "commit" || !session.inTransaction) return this.#remove(NOT_COMMITTED);
-    return session.commit().then(
+    // In the request's scope: a commit that flushes may begin, and a connection taken is the scope's (SPEC B4).
+    const committing = session;
+    return this.#inScope(() => committing.commit()).then(
       () => this.#remove(COMMITTED),
       (err: unknown) => this.#remove({ committed: false, commitError: err }),
     );
@@ -128,7 +139,7 @@ export class RequestSession {
   #remove(ending: Ending): Ending | Promise<Ending> {
     let removed: Promise<void>;
     try {
-      removed = this.db.remove(FINAL);
+      removed = this.#byScope !== undefined ? this.#byScope.remove(this.scope, true) : this.#inScope(() => this.db.remove(FINAL));
     } catch (err) {
       removed = Promise.reject(err);
     }

@@ -39,7 +39,7 @@ export async function openPgCursor(
 }
 
 class PgCursor implements DriverCursor {
-  #columns: string[] = [];
+  #columns: readonly string[] = [];
   /** True once CLOSE has been sent (at exhaustion or by close()): nothing left to release. */
   #released = false;
 
@@ -48,7 +48,7 @@ class PgCursor implements DriverCursor {
     private readonly name: string,
   ) {}
 
-  get columns(): string[] {
+  get columns(): readonly string[] {
     return this.#columns;
   }
 

@@ -52,7 +52,7 @@ export interface PgWire {
 
 /** What the statement returned (DriverResult's shape). */
 export interface PgStatementResult {
-  columns: string[];
+  columns: readonly string[];
   rows: unknown[][];
   rowCount: number;
 }
@@ -66,16 +66,33 @@ export interface PgTypeParsers {
 export type PgPrepareValue = (value: unknown) => string | Buffer | null;
 type Callback = (err: unknown, result?: PgStatementResult) => void;
 
-/** "INSERT 0 5", "UPDATE 3", "SELECT 1", "BEGIN": the count is the last number (pg lib/result.js). */
-const COMMAND_TAG = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/;
+/**
+ * The row count in a command tag: "INSERT 0 5" → 5, "UPDATE 3" → 3, "SELECT 1" → 1; -1 for
+ * "BEGIN" or "CREATE TABLE" (pg lib/result.js reads the same with a regular expression, which
+ * cost more than the rest of the tag's handling: a transaction's BEGIN and ROLLBACK each bring one).
+ */
+export function rowCountOf(tag: string): number {
+  const last = tag.lastIndexOf(" ") + 1;
+  if (last === 0 || last === tag.length) return -1;
+  let count = 0;
+  for (let i = last; i < tag.length; i++) {
+    const digit = tag.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    count = count * 10 + digit;
+  }
+  return count;
+}
+
 /** Command tags of statements that drop prepared statements (DEALLOCATE [ALL], DISCARD ALL / PLANS). */
 const DROPS_PREPARED = /^(DEALLOCATE|DISCARD)\b/;
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+const NO_PARSERS: readonly Parser[] = Object.freeze([]);
 
 export class PgStatement {
   /** Set before submitting; pg may wrap it (query_timeout), so it is always called through the property. */
   callback: Callback | undefined = undefined;
-  #columns: string[] = [];
-  #parsers: Parser[] = [];
+  #columns: readonly string[] = NO_COLUMNS;
+  #parsers: readonly Parser[] = NO_PARSERS;
   #rows: unknown[][] = [];
   #rowCount = -1;
   /** The current statement got its CommandComplete: the next reply starts another one. */
@@ -180,10 +197,9 @@ export class PgStatement {
 
   handleCommandComplete(message: CommandCompleteMessage): void {
     this.#startIfCompleted();
-    if (DROPS_PREPARED.test(message.text)) this.droppedPrepared = true;
-    const match = COMMAND_TAG.exec(message.text);
-    const count = match?.[3] ?? match?.[2];
-    this.#rowCount = count === undefined ? -1 : Number(count);
+    const tag = message.text;
+    if (tag.charCodeAt(0) === 68 /* D */ && DROPS_PREPARED.test(tag)) this.droppedPrepared = true;
+    this.#rowCount = rowCountOf(tag);
     this.#completed = true;
   }
 
@@ -219,9 +235,10 @@ export class PgStatement {
   #startIfCompleted(): void {
     if (!this.#completed) return;
     this.#completed = false;
-    this.#columns = [];
-    this.#parsers = [];
-    this.#rows = [];
+    // The statements in front (BEGIN, a ROLLBACK) return no rows: nothing to replace.
+    this.#columns = NO_COLUMNS;
+    this.#parsers = NO_PARSERS;
+    if (this.#rows.length > 0) this.#rows = [];
     this.#rowCount = -1;
   }
 
