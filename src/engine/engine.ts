@@ -95,6 +95,16 @@ export class Engine<C = unknown> implements EngineCore<C> {
    * request's scope. Throws what connect() would reject with.
    */
   connectNow(): Connection<C> | Promise<Connection<C>> {
+    return this.connectNowThen(sameConnection);
+  }
+
+  /**
+   * @internal connectNow() and what to do with the connection, in one step: when the pool
+   * makes it wait, one then() makes the Connection and runs `use`, where connectNow().then(use)
+   * made a promise more (and a caller's own next step another). `use` runs at once when a
+   * connection is ready. Throws what connect() would reject with.
+   */
+  connectNowThen<T>(use: (conn: Connection<C>) => T): T | Promise<Awaited<T>> {
     if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
     let proxy: PooledConnection<C> | Promise<PooledConnection<C>>;
     try {
@@ -102,9 +112,15 @@ export class Engine<C = unknown> implements EngineCore<C> {
     } catch (err) {
       proxy = Promise.reject(err);
     }
-    const connected = proxy instanceof Promise ? proxy.then(this.#connectionOn, (err: unknown) => this.#checkoutFailed(err, undefined)) : this.#connectionOn(proxy);
-    if (!this.events.has("engineConnect")) return connected;
-    return connected instanceof Promise ? connected.then((conn) => this.#announce(conn)) : this.#announce(connected);
+    if (this.events.has("engineConnect")) {
+      const connected = proxy instanceof Promise ? proxy.then(this.#connectionOn, (err: unknown) => this.#checkoutFailed(err, undefined)) : this.#connectionOn(proxy);
+      return (connected instanceof Promise ? connected.then((conn) => this.#announce(conn)) : this.#announce(connected)).then(use) as Promise<Awaited<T>>;
+    }
+    if (!(proxy instanceof Promise)) return use(this.#connectionOn(proxy));
+    return proxy.then(
+      (ready) => use(this.#connectionOn(ready)),
+      (err: unknown) => this.#checkoutFailed(err, undefined),
+    ) as Promise<Awaited<T>>;
   }
 
   readonly #connectionOn = (proxy: PooledConnection<C>): Connection<C> => new Connection<C>(this, proxy);
@@ -196,4 +212,8 @@ export class Engine<C = unknown> implements EngineCore<C> {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+function sameConnection<C>(conn: Connection<C>): Connection<C> {
+  return conn;
 }

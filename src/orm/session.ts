@@ -126,17 +126,19 @@ export class Session implements SessionTransactionHost {
       () => {
         const tx = this.#current;
         if (tx === null) {
-          const root = this.#beginRoot(false);
-          if (root instanceof Promise) {
-            // The pool made us wait: the statement goes when the connection comes, its failure
-            // handled by the onError below like any other (no #guarded promise of its own).
-            return root.then((r) => {
-              guarded = r;
-              return r.connection.execute<T>(statement, params, options);
-            });
-          }
-          guarded = root;
-          return root.connection.execute<T>(statement, params, options);
+          // Begin and run: at once on a ready connection; when the pool makes us wait, in the one
+          // then() that receives the connection. A failure goes to the onError below like any other.
+          return this.bind.connectNowThen((conn) => {
+            const root = this.#beginConnected(conn, false);
+            if (root instanceof Promise) {
+              return root.then((r) => {
+                guarded = r;
+                return r.connection.execute<T>(statement, params, options);
+              });
+            }
+            guarded = root;
+            return root.connection.execute<T>(statement, params, options);
+          });
         }
         this.#assertNoFailure("run this");
         guarded = tx;
@@ -462,8 +464,7 @@ export class Session implements SessionTransactionHost {
    * Throws (synchronously) what connecting would reject with.
    */
   #beginRoot(explicit: boolean): SessionTransaction | Promise<SessionTransaction> {
-    const conn = this.bind.connectNow();
-    return conn instanceof Promise ? conn.then((c) => this.#beginConnected(c, explicit)) : this.#beginConnected(conn, explicit);
+    return this.bind.connectNowThen((conn) => this.#beginConnected(conn, explicit));
   }
 
   /** Begin on a connection just taken: at once when that sends nothing, as on a ready one. */

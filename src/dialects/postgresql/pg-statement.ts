@@ -72,15 +72,18 @@ type Callback = (err: unknown, result?: PgStatementResult) => void;
  * cost more than the rest of the tag's handling: a transaction's BEGIN and ROLLBACK each bring one).
  */
 export function rowCountOf(tag: string): number {
-  const last = tag.lastIndexOf(" ") + 1;
-  if (last === 0 || last === tag.length) return -1;
+  // From the end: digits up to a space (String.prototype.lastIndexOf is a runtime call in V8).
   let count = 0;
-  for (let i = last; i < tag.length; i++) {
-    const digit = tag.charCodeAt(i) - 48;
+  let scale = 1;
+  for (let i = tag.length - 1; i >= 0; i--) {
+    const code = tag.charCodeAt(i);
+    if (code === 32 /* space */) return scale === 1 ? -1 : count;
+    const digit = code - 48;
     if (digit < 0 || digit > 9) return -1;
-    count = count * 10 + digit;
+    count += digit * scale;
+    scale *= 10;
   }
-  return count;
+  return -1;
 }
 
 /** Command tags of statements that drop prepared statements (DEALLOCATE [ALL], DISCARD ALL / PLANS). */
@@ -133,7 +136,9 @@ export class PgStatement {
   /** Called by the client when it is this statement's turn; an Error returned is reported by pg. */
   submit(connection: PgWire): Error | null {
     if (this.values.length === 0) {
-      connection.query(this.#leading.length === 0 ? this.text : `${this.#leading.join(";")};${this.text}`);
+      let sql = this.text;
+      for (let i = this.#leading.length - 1; i >= 0; i--) sql = `${this.#leading[i]};${sql}`; // not join(): a builtin call for two strings
+      connection.query(sql);
       return null;
     }
     let values: (string | Buffer | null)[];
