@@ -11,7 +11,7 @@ import { Agent, createServer, type IncomingMessage, type Server, type ServerResp
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { text, type ScopedSession } from "../../src/index.js";
+import { currentScope, scopedSession, text, type ScopedSession } from "../../src/index.js";
 import { athanorExpress } from "../../src/web/express.js";
 import { disposeAll } from "../support/engines.js";
 import { portOf, post, settledPool } from "./support/load.js";
@@ -112,6 +112,16 @@ for (const target of targets) {
           app.use(athanorExpress(db, { commit: "on-success" }));
           app.use(wrapEnd(calls));
           app.post(/\/(insert|slow)\/\d+$/, insertThenAnswer(db, table));
+          return app;
+        },
+      },
+      {
+        name: "a registry with a scopefunc of its own (the middleware enters the request's scope to end its session)",
+        app: (db, table) => {
+          const own = scopedSession(db.factory, { scopefunc: () => currentScope() });
+          const app = express();
+          app.use(athanorExpress(own, { commit: "on-success" }));
+          app.post(/\/(insert|slow)\/\d+$/, insertThenAnswer(own, table));
           return app;
         },
       },
