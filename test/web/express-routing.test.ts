@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { currentScope, scopedSession, text, type ScopedSession } from "../../src/index.js";
 import { athanorExpress } from "../../src/web/express.js";
+import { openGates } from "../../src/web/express-gate.js";
 import { disposeAll } from "../support/engines.js";
 import { portOf, post, settledPool } from "./support/load.js";
 import { createTable } from "./support/scenario.js";
@@ -144,6 +145,7 @@ for (const target of targets) {
         const port = await listen(server);
         try {
           await assertGated(port, arrangement.prefix ?? "", db, table, engine);
+          assert.equal(openGates(), 0, "every response's gate is gone once the response closed");
           if (arrangement.name.includes("replace")) assert.ok(calls.n >= 2, "the wrapper's end() ran too");
         } finally {
           await close(server);

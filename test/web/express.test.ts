@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import express, { type Express } from "express";
 import { text, type ScopedSession, type Session } from "../../src/index.js";
 import { athanorExpress } from "../../src/web/express.js";
+import { openGates } from "../../src/web/express-gate.js";
 import { disposeAll } from "../support/engines.js";
 import { assertOutcome, portOf, post, postJson, runLoad, settledPool } from "./support/load.js";
 import { createTable, dropTable, HandlerError, kindOf, work } from "./support/scenario.js";
@@ -54,6 +55,7 @@ describe("athanorExpress under load: 1 000 requests, 200 at a time", () => {
         // As in plain Express: the answer was sent before the throw, so the client gets it (and
         // the transaction behind it is committed); Express then closes the connection.
         const report = await assertOutcome(engine, db, table, seen, serverConnections, "answered");
+        assert.equal(openGates(), 0, "every response's gate is gone once the response closed");
         console.log(`express/${target.name}: ${JSON.stringify(report)}`);
       } finally {
         await close(server);
