@@ -4,7 +4,9 @@
  * ±10–20% on a shared 2-core VM. For A/B comparisons of the web layer's own work:
  *
  *   npm run build
- *   node --import tsx bench/web/instructions.ts [contender...] [--requests=2000] [--clients=16] [--keep=DIR]
+ *   node --import tsx bench/web/instructions.ts [contender...] [--requests=2000] [--clients=16] [--als] [--keep=DIR]
+ *
+ * --als runs every request inside runInScope() (AsyncLocalStorage's own cost, on any contender).
  *
  * Each contender's server runs under `valgrind --tool=callgrind` (about 30× slower) on its main
  * thread; the load (keep-alive clients) is a separate, untraced node process. After a warm-up
@@ -77,8 +79,8 @@ async function measure(name: WebContender, requests: number, clients: number): P
     if (dump === undefined) throw new Error(`no callgrind dump for ${name}:\n${log}`);
     const totals = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, dump), "utf8"));
     if (totals?.[1] === undefined) throw new Error(`no totals in ${dump}`);
-    // The garbage collector's share (everything under Heap::CollectGarbage): it swings by a few
-    // percent with where the scavenges fall, so the rest, the code's own work, is reported apart.
+    // The garbage collector's share (everything under Heap::CollectGarbage): it swings up to 2×
+    // between identical runs with where the scavenges fall, so the code's own work is reported apart.
     const { stdout: inclusive } = await run("callgrind_annotate", ["--inclusive=yes", "--threshold=100", join(dir, dump)], { maxBuffer: 64 << 20 });
     const gc = /^\s*([\d,]+) \(.*v8::internal::Heap::CollectGarbage\(/m.exec(inclusive);
     const gcIr = gc?.[1] === undefined ? 0 : Number(gc[1].replaceAll(",", ""));
@@ -88,6 +90,7 @@ async function measure(name: WebContender, requests: number, clients: number): P
       copyFileSync(join(dir, dump), join(keep, `${name}.callgrind`));
       copyFileSync(`/tmp/perf-${server.pid}.map`, join(keep, `${name}.perf-map`));
     }
+    rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
     return { total: Number(totals[1]), gc: gcIr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -251,10 +251,8 @@ export class ResponseGate {
       case "open":
         break;
     }
-    // "never" rolls back whatever the status, so it is not read (each read of a property of an
-    // Express response misses V8's inline caches: see GATES).
-    const outcome = this.request.mode === "never" ? "rollback" : this.request.outcomeFor(this.res.statusCode);
-    if (outcome === "rollback" || !this.request.mustEndBeforeResponse(this.res.statusCode)) {
+    const outcome = this.request.outcomeOf(this.res);
+    if (!this.request.mustEndBefore(outcome)) {
       // Nothing to commit that could fail (no transaction, only AUTOCOMMIT statements, or a
       // rollback to come): answer now, then end the scope.
       this.#phase = "done";

@@ -87,7 +87,12 @@ export class RequestSession {
    * client could be told, so the response goes out while it runs.
    */
   mustEndBeforeResponse(status: number): boolean {
-    if (this.#ending !== undefined || this.outcomeFor(status) !== "commit") return false;
+    return this.mustEndBefore(this.outcomeFor(status));
+  }
+
+  /** mustEndBeforeResponse() for an outcome already decided. */
+  mustEndBefore(outcome: Outcome): boolean {
+    if (this.#ending !== undefined || outcome !== "commit") return false;
     const session = this.#session();
     return session !== undefined && session.inTransaction && !session.commitSendsNothing;
   }
@@ -98,12 +103,20 @@ export class RequestSession {
   }
 
   /**
+   * outcomeFor() of a response, its status read only where it decides ("on-success"): on
+   * Express's responses every property read misses V8's inline caches (see express-gate.ts).
+   */
+  outcomeOf(response: { readonly statusCode: number }): Outcome {
+    return this.mode === "on-success" ? this.outcomeFor(response.statusCode) : "rollback";
+  }
+
+  /**
    * Commit or roll back, then remove the session. Never rejects: failures are logged or
    * returned. The ending itself, not a promise of it, when nothing had to be waited for (await
    * takes either): in the request's scope every promise costs its hooks.
    */
   end(outcome: Outcome = "rollback"): Ending | Promise<Ending> {
-    this.#ending ??= this.#byScope !== undefined ? this.#finish(outcome) : this.#inScope(() => this.#finish(outcome));
+    this.#ending ??= this.#finish(outcome); // #session(), the commit and #remove() each enter the scope where they need it
     return this.#ending;
   }
 
