@@ -24,6 +24,7 @@ const OURS: WebContender = "athanor";
 /** What each contender's description promises, checked by counting pg queries: [fewest, most] per request. */
 const ROUND_TRIPS: Record<WebContender, readonly [number, number]> = {
   "pg.Pool": [1, 1],
+  "pg.Pool+ALS": [1, 1],
   // BEGIN goes with the SELECT; the ROLLBACK with the next request's BEGIN when one is waiting
   // for the connection, else on its own (the verification's 4 clients leave connections idle).
   athanor: [1, 2],
@@ -40,12 +41,14 @@ interface Sizes {
   runMs: number;
   warmMs: number;
   verifyMs: number;
+  /** An untimed run before each timed one (the pool was released after the previous one). */
+  settleMs: number;
 }
 
 function sizes(ctx: BenchContext): Sizes {
   // Many short interleaved rounds rather than a few long ones: each ratio is taken within a
   // round (runs seconds apart), and this machine's speed drifts by tens of percent over minutes.
-  const s: Sizes = ctx.quick ? { rounds: 2, runMs: 500, warmMs: 300, verifyMs: 200 } : { rounds: 8, runMs: 1_500, warmMs: 1_000, verifyMs: 500 };
+  const s: Sizes = ctx.quick ? { rounds: 2, runMs: 500, warmMs: 300, verifyMs: 200, settleMs: 100 } : { rounds: 8, runMs: 1_500, warmMs: 1_000, verifyMs: 500, settleMs: 300 };
   return ctx.rounds === undefined ? s : { ...s, rounds: ctx.rounds };
 }
 
@@ -56,9 +59,18 @@ interface Started {
   port: number;
 }
 
-function rotated(r: number): WebContender[] {
-  const k = r % CONTENDERS.length;
-  return [...CONTENDERS.slice(k), ...CONTENDERS.slice(0, k)];
+/** WEB_CONTENDERS=a,b,...: only these (athanor and pg.Pool must be among them), for A/B runs. */
+function chosen(): readonly WebContender[] {
+  const only = process.env.WEB_CONTENDERS?.split(",").map((name) => name.trim());
+  if (only === undefined) return CONTENDERS;
+  const unknown = only.filter((name) => !(CONTENDERS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`WEB_CONTENDERS: unknown contender(s) ${unknown.join(", ")}; known: ${CONTENDERS.join(", ")}`);
+  return CONTENDERS.filter((name) => only.includes(name));
+}
+
+function rotated(contenders: readonly WebContender[], r: number): WebContender[] {
+  const k = r % contenders.length;
+  return [...contenders.slice(k), ...contenders.slice(0, k)];
 }
 
 async function start(name: WebContender, ctx: BenchContext): Promise<Started | string> {
@@ -97,6 +109,11 @@ async function checkAfterRun(name: WebContender, s: Started): Promise<void> {
     if (open > POOL_MAX) throw new Error(`${name}: ${open} server connections, more than the pool's ${POOL_MAX}`);
   }
   await s.client.call("release", {});
+  // The server ends released backends after the client has gone: the next contender's run must
+  // not share the CPU with that (it favoured whoever ran after the connection-less express-only).
+  if (name !== "express-only") {
+    for (let i = 0; i < 100 && (await serverConnections(name)) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function run(ctx: BenchContext): Promise<BenchReport> {
@@ -107,7 +124,8 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   const results = new Map<string, Run[]>();
   const key = (name: WebContender, c: number): string => `${name}@${c}`;
   try {
-    for (const name of CONTENDERS) {
+    const contenders = chosen();
+    for (const name of contenders) {
       const s0 = await start(name, ctx);
       if (typeof s0 === "string") missing.set(name, s0);
       else started.set(name, s0);
@@ -122,9 +140,11 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
     for (let r = 0; r < s.rounds; r++) {
       for (const c of CONCURRENCIES) {
         const line: string[] = [];
-        for (const name of rotated(r)) {
+        for (const name of rotated(contenders, r)) {
           const st = started.get(name);
           if (st === undefined) continue;
+          // Untimed: the pool released after the last run opens its connections again here.
+          await drive(st.port, c, s.settleMs);
           const cpuBefore = (await st.client.call("cpu", {})).ms;
           const result = await drive(st.port, c, s.runMs);
           const serverCpuMs = (await st.client.call("cpu", {})).ms - cpuBefore;
@@ -200,16 +220,26 @@ function report(
         met: r >= TARGET_RATIO,
       };
     };
-    const layer = ratio("athanor-autocommit-noreset", c, "athanor-engine-noreset");
-    return [
-      verdict(OURS, "athanor, the middleware's defaults (BEGIN/SELECT, ROLLBACK after the response)"),
-      verdict("athanor-autocommit-noreset", "athanor AUTOCOMMIT, no reset"),
-      {
+    const out = [verdict(OURS, "athanor, the middleware's defaults (BEGIN/SELECT, ROLLBACK after the response)")];
+    if (ran.includes("athanor-autocommit-noreset")) out.push(verdict("athanor-autocommit-noreset", "athanor AUTOCOMMIT, no reset"));
+    if (ran.includes("pg.Pool+ALS")) {
+      // What is athanor's own: the same request context costs pg.Pool this much already.
+      const own = ratio(OURS, c, "pg.Pool+ALS");
+      out.push({
+        target: `athanor's defaults ≥ 90% of pg.Pool with the same request context (pg.Pool+ALS) at ${c} concurrent`,
+        measured: `${fmtRatio(own)} (pg.Pool+ALS itself ${fmtRatio(ratio("pg.Pool+ALS", c))} of pg.Pool)`,
+        met: own >= TARGET_RATIO,
+      });
+    }
+    if (ran.includes("athanor-autocommit-noreset") && ran.includes("athanor-engine-noreset")) {
+      const layer = ratio("athanor-autocommit-noreset", c, "athanor-engine-noreset");
+      out.push({
         target: `web layer (middleware + request-scoped session) ≥ 90% of the engine alone at ${c} concurrent`,
         measured: fmtRatio(layer),
         met: layer >= TARGET_RATIO,
-      },
-    ];
+      });
+    }
+    return out;
   });
   const json = Object.fromEntries(
     ran.map((name) => [name, { roundTrips: roundTrips.get(name), byConcurrency: Object.fromEntries(CONCURRENCIES.map((c) => [c, runs(name, c)])) }]),

@@ -11,6 +11,8 @@ type Listener = (...args: never[]) => unknown;
  */
 export class Events<M extends { [K in keyof M]: Listener }> {
   private readonly listeners: { [K in keyof M]?: M[K][] } = {};
+  /** Events with at least one listener. */
+  private listened = 0;
   /** Called whenever listeners are added or removed (owners cache what they listen for). */
   onChange: () => void = () => undefined;
 
@@ -26,6 +28,7 @@ export class Events<M extends { [K in keyof M]: Listener }> {
     }
     if (typeof listener !== "function") throw new ArgumentError(`The '${name}' listener must be a function.`);
     const current: M[K][] = this.listeners[name] ?? [];
+    if (current.length === 0) this.listened++;
     this.listeners[name] = [...current, listener];
     this.onChange();
     return () => this.off(name, listener);
@@ -43,12 +46,18 @@ export class Events<M extends { [K in keyof M]: Listener }> {
     const current = this.listeners[name];
     if (current === undefined) return;
     const next = current.filter((l) => l !== listener);
+    if (next.length === 0 && current.length > 0) this.listened--;
     this.listeners[name] = next.length === 0 ? undefined : next;
     this.onChange();
   }
 
   has(name: keyof M & string): boolean {
     return this.listeners[name] !== undefined;
+  }
+
+  /** No listener for any event. */
+  get empty(): boolean {
+    return this.listened === 0;
   }
 
   /** Add every listener to another set of the same events. */

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import express, { type Express } from "express";
 import pg from "pg";
 import { createEngine, scopedSession, sessionmaker, text, type EngineOptions } from "../../src/index.js";
@@ -11,6 +12,7 @@ import { applicationName, pgTarget, pgUrl } from "./db.js";
  */
 export const CONTENDERS = [
   "pg.Pool",
+  "pg.Pool+ALS",
   "athanor",
   "athanor-commit",
   "athanor-autocommit",
@@ -26,6 +28,8 @@ export const BASELINE: WebContender = "pg.Pool";
 
 export const DESCRIPTIONS: Record<WebContender, string> = {
   "pg.Pool": "pg.Pool (max 10): `await pool.query(sql)` in the handler: one round trip",
+  "pg.Pool+ALS":
+    "the same with a request context: a middleware running each request in an AsyncLocalStorage (`storage.run(store, next)`, what any request-scoped session or context needs). On Node < 24 every promise and async resource then pays async_hooks: the price of request scoping itself, before any library's own",
   athanor:
     "athanorExpress(db) (defaults: the handler commits what it wants kept; the rest is rolled back) + db.execute(text(sql)): BEGIN goes with the SELECT; the response does not wait for the ROLLBACK, which goes out with the connection's next statement (one round trip under load) or on its own after 2 ms",
   "athanor-commit":
@@ -61,7 +65,9 @@ const SQL = "SELECT 1 AS x";
 export async function makeContender(name: WebContender): Promise<Contender> {
   switch (name) {
     case "pg.Pool":
-      return pgPool();
+      return pgPool(name, false);
+    case "pg.Pool+ALS":
+      return pgPool(name, true);
     case "athanor":
       return athanor(name, {}, {});
     case "athanor-commit":
@@ -82,10 +88,14 @@ export async function makeContender(name: WebContender): Promise<Contender> {
   }
 }
 
-function pgPool(): Contender {
-  const open = (): pg.Pool => new pg.Pool({ ...pgTarget(), max: POOL_MAX, idleTimeoutMillis: 0, application_name: applicationName("pg.Pool") });
+function pgPool(name: WebContender, requestContext: boolean): Contender {
+  const open = (): pg.Pool => new pg.Pool({ ...pgTarget(), max: POOL_MAX, idleTimeoutMillis: 0, application_name: applicationName(name) });
   let pool = open();
   const app = express();
+  if (requestContext) {
+    const storage = new AsyncLocalStorage<{ readonly request: unknown }>();
+    app.use((req, _res, next) => storage.run({ request: req }, next));
+  }
   app.get("/select", async (_req, res) => {
     const r = await pool.query<{ x: number }>(SQL);
     res.json({ x: r.rows[0]?.x });

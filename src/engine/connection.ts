@@ -153,45 +153,75 @@ export class Connection<C = unknown> implements TransactionHost {
   }
 
   /**
-   * The hot path, as #exclusive + #executeNow would run it, with one driver promise and one
-   * then() (each promise costs its hooks in a web request's AsyncLocalStorage scope): a text()
-   * statement, connected, idle, any BEGIN deferred, no echo and no execute listeners.
-   * Undefined (nothing done): take the general path.
+   * The hot path, as #exclusive + #executeNow would run it, with one promise (the driver's
+   * callbacks settle it: each promise costs its hooks in a web request's AsyncLocalStorage
+   * scope): see runTextNow(). Undefined (nothing done): take the general path.
    */
   #executeTextNow(clause: TextClause, params: Params | undefined): Promise<Result> | undefined {
-    const proxy = this.#proxy;
+    if (!this.#runsTextNow()) return undefined;
+    return new Promise((resolve, reject) => this.#runText(clause, params, resolve, reject));
+  }
+
+  /**
+   * @internal execute() of a text() statement with no options, reporting to callbacks (Session's
+   * statement path, which makes the one promise its caller awaits). False, with nothing done,
+   * when this connection can't take that path right now (busy, a stream open, a lost
+   * transaction, echo, execute or begin listeners, a statement time limit): use execute().
+   * Otherwise exactly one callback runs, maybe at once (a missing bind parameter), else from
+   * the driver's I/O, outside the caller's async context: they must not run the caller's code
+   * that cares where it runs.
+   */
+  runTextNow(clause: TextClause, params: Params | undefined, onResult: (result: Result) => void, onError: (err: unknown) => void): boolean {
+    if (this.engine.statementTimeoutMs !== Infinity || !this.#runsTextNow()) return false;
+    this.#runText(clause, params, onResult, onError);
+    return true;
+  }
+
+  /**
+   * The text fast path applies: connected, idle, no stream, no lost transaction, no echo and no
+   * execute listeners, and (when it must begin) a transaction that begins without I/O.
+   */
+  #runsTextNow(): boolean {
     const engine = this.engine;
-    if (proxy === null || this.#closed || this.#busy !== undefined || this.#stream !== undefined || this.#lostTransaction !== undefined) return undefined;
-    if (engine.echo || engine.events.has("beforeExecute") || engine.events.has("afterExecute")) return undefined;
+    if (this.#proxy === null || this.#closed || this.#busy !== undefined || this.#stream !== undefined || this.#lostTransaction !== undefined) return false;
+    if (engine.echo || engine.events.has("beforeExecute") || engine.events.has("afterExecute")) return false;
+    return this.#root !== null || this.#autocommit || (engine.dialect.executeAfter !== undefined && !engine.events.has("begin"));
+  }
+
+  /** The fast path itself (#runsTextNow() holds): compile, begin if needed, send, settle once. */
+  #runText(clause: TextClause, params: Params | undefined, onResult: (result: Result) => void, onError: (err: unknown) => void): void {
     let sql: string;
     let values: unknown[];
     try {
       ({ sql, values } = this.#compile(clause, params));
     } catch (err) {
-      return Promise.reject(err); // refused before anything was sent, and before BEGIN
+      onError(err); // refused before anything was sent, and before BEGIN
+      return;
     }
-    if (this.#root === null && !this.#autocommit && this.#beginDeferred(false) === undefined) return undefined;
+    if (this.#root === null && !this.#autocommit) this.#beginDeferred(false);
     if (!this.#autocommit || OPENS_TRANSACTION.test(sql)) this.#dirty = true;
     this.#busy = "execute";
-    let sent: Promise<DriverResult>;
-    try {
-      sent = this.#driverExecute(proxy.dbapiConnection, sql, values);
-    } catch (err) {
-      sent = Promise.reject(err);
-    }
-    return sent.then(
-      (raw) => {
+    let settled = false;
+    const received = (raw: DriverResult): void => {
+      if (settled) return;
+      settled = true;
+      this.#busy = undefined;
+      onResult(new Result(raw.columns, raw.rows, raw.rowCount, raw.lastInsertId));
+    };
+    const failed = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      const done = (error: unknown): void => {
         this.#busy = undefined;
-        return new Result(raw.columns, raw.rows, raw.rowCount, raw.lastInsertId);
-      },
-      (err: unknown) => {
-        const done = (error: unknown): never => {
-          this.#busy = undefined;
-          throw error;
-        };
-        return this.#failed(err, sql, values).then(done, done);
-      },
-    );
+        onError(error);
+      };
+      this.#failed(err, sql, values).then(done, done);
+    };
+    try {
+      this.#driverSend(this.#proxy!.dbapiConnection, sql, values, received, failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   async #executeNow(statement: TextClause | TypedExecutable<object>, params: Params | readonly Params[] | undefined, guard: CallGuard | undefined): Promise<Result> {
@@ -577,6 +607,28 @@ export class Connection<C = unknown> implements TransactionHost {
     if (begin === undefined) return;
     this.#pendingBegin = undefined;
     await this.#runControl(begin, null, guard);
+  }
+
+  /**
+   * #driverExecute() reporting to callbacks: the driver's own where the dialect has them and
+   * nothing of a user's can run on the way (no listeners, no echo: a failure runs the error
+   * funnel and maybe an invalidation, which call listeners). Otherwise through the driver's
+   * promise, whose then() runs them in the caller's async context, where they expect to be.
+   */
+  #driverSend(dbapi: C, sql: string, values: readonly unknown[], onResult: (raw: DriverResult) => void, onError: (err: unknown) => void): void {
+    const engine = this.engine;
+    const dialect = engine.dialect;
+    if (dialect.executeWith === undefined || !engine.events.empty || engine.echo || !engine.pool.silent) {
+      this.#driverExecute(dbapi, sql, values).then(onResult, onError);
+      return;
+    }
+    const begin = this.#pendingBegin;
+    if (begin !== undefined && dialect.executeAfter !== undefined) {
+      this.#pendingBegin = undefined;
+      dialect.executeWith(dbapi, begin, sql, values, onResult, onError);
+      return;
+    }
+    dialect.executeWith(dbapi, undefined, sql, values, onResult, onError);
   }
 
   /** The statement, with a deferred BEGIN in front of it when one is waiting. */

@@ -123,6 +123,30 @@ export class Engine<C = unknown> implements EngineCore<C> {
     ) as Promise<Awaited<T>>;
   }
 
+  /**
+   * @internal connectNowThen() reporting to callbacks (Session's statement path): no promise on
+   * the way to a Connection, whether one is ready (`onConnection` runs at once) or the pool
+   * makes it wait (it then runs in the caller's async context). Never throws: a failure (the
+   * SPEC B4 guard in "throw" mode, a checkout that failed, wrapped as connect() wraps it)
+   * reaches `onError`.
+   */
+  connectWith(onConnection: (conn: Connection<C>) => void, onError: (err: unknown) => void): void {
+    if (this.events.has("engineConnect")) {
+      this.connect().then(onConnection, onError);
+      return;
+    }
+    try {
+      if (this.settings.wrongHandleGuard !== "off" && this.#pool.wouldWait()) this.#checkWrongHandle();
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    this.#pool.checkoutWith(
+      (proxy) => onConnection(this.#connectionOn(proxy)),
+      (err) => void this.#checkoutFailed(err, undefined).catch(onError),
+    );
+  }
+
   readonly #connectionOn = (proxy: PooledConnection<C>): Connection<C> => new Connection<C>(this, proxy);
 
   async #announce(conn: Connection<C>): Promise<Connection<C>> {

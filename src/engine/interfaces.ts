@@ -100,6 +100,21 @@ export interface Dialect<C = unknown> extends PoolDialect<C> {
    */
   executeAfter?(conn: C, prefix: string, sql: string, params: readonly unknown[]): Promise<DriverResult>;
   /**
+   * Optional: execute(), after `prefix` as executeAfter() when one is given, reporting to
+   * callbacks instead of a promise, for drivers that are callback-based underneath (pg). The
+   * engine's statement path uses it so that a statement run through a Session makes one
+   * promise, the caller's: in a web request's AsyncLocalStorage scope every promise costs its
+   * hooks. The callbacks run from the driver's I/O; exactly one of them runs, never at once.
+   */
+  executeWith?(
+    conn: C,
+    prefix: string | undefined,
+    sql: string,
+    params: readonly unknown[],
+    onResult: (result: DriverResult) => void,
+    onError: (err: unknown) => void,
+  ): void;
+  /**
    * Optional: roll back the open transaction without the caller waiting, the ROLLBACK going out
    * with the next thing sent on the connection (or on its own a moment later: the pg dialect's
    * ROLLBACK_WINDOW_MS), and never after anything sent later. Used by close(), whose caller

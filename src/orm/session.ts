@@ -12,7 +12,7 @@ import {
   PendingRollbackError,
 } from "../errors.js";
 import type { TypedExecutable } from "../sql/executable.js";
-import type { TextClause } from "../sql/text.js";
+import { isTextClause, type TextClause } from "../sql/text.js";
 import { holdConnection, type ConnectionHold } from "../engine/scope-holds.js";
 import { SessionTransaction, type SessionTransactionHost } from "./session-transaction.js";
 import { Result as ResultClass, ScalarResult } from "../engine/result.js";
@@ -118,6 +118,10 @@ export class Session implements SessionTransactionHost {
   execute<T extends object = Record<string, unknown>>(statement: TextClause | TypedExecutable<T>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>>;
   execute<T extends object>(statement: TextClause | TypedExecutable<T> | EntitySelect<object>, params?: Params | readonly Params[], options?: ExecuteOptions): Promise<Result<T>> {
     if (isEntitySelect(statement)) return this.#executeEntities(statement) as Promise<Result<T>>;
+    if (options === undefined && isTextClause(statement) && !Array.isArray(params)) {
+      const fast = this.#executeTextNow(statement, params as Params | undefined);
+      if (fast !== undefined) return fast as Promise<Result<T>>;
+    }
     // Not async, and the statement's failure handled in #exclusive's own then(): a session's
     // statement makes two promises of its own besides the driver's (web requests pay hooks on each).
     let guarded: SessionTransaction | undefined;
@@ -148,6 +152,55 @@ export class Session implements SessionTransactionHost {
         if (guarded !== undefined) this.#statementFailed(guarded, err);
       },
     );
+  }
+
+  /**
+   * execute() of a text() statement with no options, as #exclusive would run it, in the one
+   * promise the caller awaits: the pool, the connection and the driver report to callbacks
+   * (Engine.connectWith, Connection.runTextNow). A web request's statement makes one promise
+   * instead of up to six, each paying AsyncLocalStorage's hooks. Undefined, with nothing done,
+   * where #exclusive or the transaction would refuse the call: the general path says why.
+   */
+  #executeTextNow(statement: TextClause, params: Params | undefined): Promise<Result> | undefined {
+    const tx = this.#current;
+    if (this.#finalized || this.#busy !== undefined || (tx !== null && this.#failedLevel() !== undefined)) return undefined;
+    this.#busy = "execute";
+    const running = new Promise<Result>((resolve, reject) => {
+      let guarded: SessionTransaction | undefined;
+      const done = (result: Result): void => {
+        this.#busy = undefined;
+        this.#running = undefined;
+        resolve(result);
+      };
+      const failed = (err: unknown): void => {
+        if (guarded !== undefined) this.#statementFailed(guarded, err);
+        this.#busy = undefined;
+        this.#running = undefined;
+        reject(err);
+      };
+      const run = (level: SessionTransaction): void => {
+        guarded = level;
+        if (!level.connection.runTextNow(statement, params, done, failed)) level.connection.execute(statement, params).then(done, failed);
+      };
+      if (tx !== null) {
+        run(tx);
+        return;
+      }
+      this.bind.connectWith((conn) => {
+        let root: SessionTransaction | Promise<SessionTransaction>;
+        try {
+          root = this.#beginConnected(conn, false);
+        } catch (err) {
+          conn.close().then(() => failed(err), () => failed(err));
+          return;
+        }
+        if (root instanceof Promise) root.then(run, failed);
+        else run(root);
+      }, failed);
+    });
+    // Settled already (refused before anything was sent): nothing for close() to wait for.
+    if (this.#busy !== undefined) this.#running = running;
+    return running;
   }
 
   async #executeEntities<E extends object>(statement: EntitySelect<E>): Promise<Result<Record<string, E>>> {

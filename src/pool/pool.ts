@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import process from "node:process";
 import { inspect } from "node:util";
 import { ArgumentError, ConnectTimeoutError, DisconnectionError, PoolTimeoutError } from "../errors.js";
@@ -96,6 +97,14 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     return this.settings.recycleMs;
   }
 
+  /**
+   * No listeners and no echo: nothing of a user's runs inside the pool's own work, so the
+   * engine may run that work from a driver's callback, outside its caller's async context.
+   */
+  get silent(): boolean {
+    return this.events.empty && this.settings.echo === false;
+  }
+
   /** Checkouts record where they happened (checkoutStacks, or implied by leakDetectionMs). */
   get recordsCheckoutStacks(): boolean {
     return this.settings.checkoutStacks;
@@ -123,9 +132,47 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
   checkoutNow(caller: (...args: never[]) => unknown = this.checkoutNow): PooledConnection<C> | Promise<PooledConnection<C>> {
     const stack = this.settings.checkoutStacks ? captureStack(caller) : undefined;
     const got = this.acquire(undefined, stack);
-    if (!(got instanceof ConnectionRecord)) return got; // a waiter: served by deliverToWaiter()
+    // A waiter: served by deliverToWaiter()
+    if (got === undefined) return new Promise((resolve, reject) => this.enqueue(undefined, stack, resolve, reject));
     if (this.fastCheckout && this.isReady(got)) return this.handOut(got, stack);
     return this.prepare(got, this.request(undefined, stack));
+  }
+
+  /**
+   * @internal checkoutNow() reporting to callbacks, for the engine's hot path: no promise at all
+   * when a connection is ready (`onProxy` runs at once) or when the checkout waits for one
+   * returned by another holder. A served waiter continues in the async context it waited in,
+   * as a promise's then() would (AsyncResource), not in the returning holder's. Never throws:
+   * a failure goes to `onError`.
+   */
+  checkoutWith(onProxy: (proxy: PooledConnection<C>) => void, onError: (err: unknown) => void): void {
+    let got: ConnectionRecord<C> | undefined;
+    let stack: string | undefined;
+    try {
+      stack = this.settings.checkoutStacks ? captureStack(this.checkoutWith) : undefined;
+      got = this.acquire(undefined, stack);
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    if (got === undefined) {
+      const waiter = new AsyncResource("athanor.checkout");
+      this.enqueue(
+        undefined,
+        stack,
+        (proxy) => {
+          if (proxy instanceof Promise) waiter.runInAsyncScope(() => proxy.then(onProxy, onError));
+          else waiter.runInAsyncScope(onProxy, undefined, proxy as PooledConnection<C>);
+        },
+        (err) => waiter.runInAsyncScope(onError, undefined, err),
+      );
+      return;
+    }
+    if (this.fastCheckout && this.isReady(got)) {
+      onProxy(this.handOut(got, stack));
+      return;
+    }
+    this.prepare(got, this.request(undefined, stack)).then(onProxy, onError);
   }
 
   /** Counts and checked-out connections (with age and, if recorded, where they were checked out). */
@@ -193,11 +240,22 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
 
   // ---- what each pool class supplies -------------------------------------------------
 
+  /** A record for this checkout now (marked reserved), or undefined when it must wait: enqueue(). */
+  protected abstract acquire(request: CheckoutRequest | undefined, stack: string | undefined): ConnectionRecord<C> | undefined;
+
   /**
-   * A record for this checkout now (marked reserved), or, for a checkout that must wait, the
-   * promise of its connection: the pool class serves it through deliverToWaiter().
+   * Wait for a record (acquire() had none): the pool class serves the waiter through
+   * deliverToWaiter(), which gives `resolve` the connection or a promise of it. Only pools with
+   * a size limit wait; the others never get here.
    */
-  protected abstract acquire(request: CheckoutRequest | undefined, stack: string | undefined): ConnectionRecord<C> | Promise<PooledConnection<C>>;
+  protected enqueue(
+    _request: CheckoutRequest | undefined,
+    _stack: string | undefined,
+    _resolve: (proxy: PooledConnection<C> | PromiseLike<PooledConnection<C>>) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    reject(new Error(`${this.constructor.name} has no wait queue; acquire() must always give a record.`));
+  }
   /** A record came back (reset done; it may have no connection left). */
   protected abstract releaseRecord(record: ConnectionRecord<C>): Promise<void> | void;
   /** Remove and return every idle record (for dispose). */
@@ -241,7 +299,7 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     const request = this.request(options, stack);
     request.signal?.throwIfAborted();
     const got = this.acquire(request, stack);
-    return got instanceof ConnectionRecord ? this.prepare(got, request) : got;
+    return got !== undefined ? this.prepare(got, request) : new Promise((resolve, reject) => this.enqueue(request, stack, resolve, reject));
   }
 
   /**

@@ -35,17 +35,24 @@ export class QueuePool<C = unknown> extends Pool<C> {
     );
   }
 
-  protected acquire(request: CheckoutRequest | undefined, stack: string | undefined): ConnectionRecord<C> | Promise<PooledConnection<C>> {
-    if (this.waiters.length === 0) {
-      const record = this.takeIdle();
-      if (record !== undefined) {
-        record.state = "reserved";
-        return record;
-      }
-      if (this.canGrow()) return this.createRecord();
+  protected acquire(): ConnectionRecord<C> | undefined {
+    if (this.waiters.length > 0) return undefined; // first come, first served
+    const record = this.takeIdle();
+    if (record !== undefined) {
+      record.state = "reserved";
+      return record;
     }
+    return this.canGrow() ? this.createRecord() : undefined;
+  }
+
+  protected override enqueue(
+    request: CheckoutRequest | undefined,
+    stack: string | undefined,
+    resolve: (proxy: PooledConnection<C> | PromiseLike<PooledConnection<C>>) => void,
+    reject: (reason: unknown) => void,
+  ): void {
     const remainingMs = request === undefined ? this.timeoutMs : Math.max(0, request.deadline - Date.now());
-    return this.waiters.wait(remainingMs, request?.signal, { request, stack });
+    this.waiters.enqueue(remainingMs, request?.signal, { request, stack }, resolve, reject);
   }
 
   protected releaseRecord(record: ConnectionRecord<C>): Promise<void> | void {

@@ -39,37 +39,49 @@ export class WaitQueue<T, R, X> {
     return this.pending;
   }
 
-  wait(timeoutMs: number, signal: AbortSignal | undefined, context: X): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(signal.reason);
-        return;
-      }
-      if (timeoutMs <= 0) {
-        reject(this.timeoutError(0, timeoutMs));
-        return;
-      }
-      const startedAt = Date.now();
-      const waiter: Waiter<R, X> = {
-        resolve,
-        context,
-        reject,
-        startedAt,
-        deadline: startedAt + timeoutMs,
-        timeoutMs,
-        settled: false,
-        signal,
-        onAbort: undefined,
-      };
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.abort(waiter);
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
-      this.queue.push(waiter);
-      this.pending++;
-      if (waiter.deadline < this.timerAt) this.arm(waiter.deadline);
-      else this.timer?.ref();
-    });
+  /**
+   * Wait for a value, reporting to callbacks rather than a promise: the pool makes a promise of
+   * it only for callers that want one (the engine's hot path does not: in a web request's
+   * AsyncLocalStorage scope each promise costs its hooks). `resolve` gets what `deliver` made of
+   * the value: the value, or a promise of it. Either callback may run at once (a signal already
+   * aborted, no time to wait), or later from whatever serves or expires the waiter, in that
+   * code's async context (the caller restores its own: Pool.checkoutWith).
+   */
+  enqueue(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    context: X,
+    resolve: (value: R | PromiseLike<R>) => void,
+    reject: (reason: unknown) => void,
+  ): void {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    if (timeoutMs <= 0) {
+      reject(this.timeoutError(0, timeoutMs));
+      return;
+    }
+    const startedAt = Date.now();
+    const waiter: Waiter<R, X> = {
+      resolve,
+      context,
+      reject,
+      startedAt,
+      deadline: startedAt + timeoutMs,
+      timeoutMs,
+      settled: false,
+      signal,
+      onAbort: undefined,
+    };
+    if (signal !== undefined) {
+      waiter.onAbort = () => this.abort(waiter);
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
+    }
+    this.queue.push(waiter);
+    this.pending++;
+    if (waiter.deadline < this.timerAt) this.arm(waiter.deadline);
+    else this.timer?.ref();
   }
 
   /** Give `value` to the oldest waiter. Returns false if nobody is waiting. */

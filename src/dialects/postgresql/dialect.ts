@@ -21,7 +21,7 @@ import { classifyPgError } from "./classify-error.js";
 import { planPgConnect } from "./connect-config.js";
 import { openPgCursor } from "./cursor.js";
 import { deferRollback } from "./deferred-rollback.js";
-import { openPgClient, runPgStatement, type PgClient } from "./pg-driver.js";
+import { openPgClient, runPgStatement, sendPgStatement, type PgClient } from "./pg-driver.js";
 import { createPgPoolDialect, type PgPoolDialect, type PgPoolDialectOptions } from "./pg-pool-dialect.js";
 
 export const POSTGRESQL_CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -93,6 +93,17 @@ export class PostgresqlDialect implements Dialect<PgClient> {
   /** BEGIN and the first statement in one round trip (pg-statement.ts). */
   executeAfter(conn: PgClient, prefix: string, sql: string, params: readonly unknown[]): Promise<DriverResult> {
     return runPgStatement(conn, sql, params, prefix);
+  }
+
+  executeWith(
+    conn: PgClient,
+    prefix: string | undefined,
+    sql: string,
+    params: readonly unknown[],
+    onResult: (result: DriverResult) => void,
+    onError: (err: unknown) => void,
+  ): void {
+    sendPgStatement(conn, sql, params, prefix, onResult, onError);
   }
 
   openCursor(conn: PgClient, sql: string, params: readonly unknown[], context: { inTransaction: boolean }): Promise<DriverCursor> {

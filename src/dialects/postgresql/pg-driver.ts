@@ -79,25 +79,38 @@ function preparedOf(client: PgClient): PreparedStatements {
  * with parameters run often on this client goes as a prepared statement (prepared-statements.ts).
  */
 export function runPgStatement(client: PgClient, sql: string, params: readonly unknown[], prefix?: string): Promise<PgStatementResult> {
+  return new Promise((resolve, reject) => sendPgStatement(client, sql, params, prefix, resolve, reject));
+}
+
+/** runPgStatement() reporting to callbacks: exactly one runs, from the client's I/O. */
+export function sendPgStatement(
+  client: PgClient,
+  sql: string,
+  params: readonly unknown[],
+  prefix: string | undefined,
+  onResult: (result: PgStatementResult) => void,
+  onError: (err: unknown) => void,
+): void {
   // A client from the engine's `creator` can come before the engine ever loaded pg itself.
-  if (loaded === undefined) return loadPg().then(() => runPgStatement(client, sql, params, prefix));
+  if (loaded === undefined) {
+    loadPg().then(() => sendPgStatement(client, sql, params, prefix, onResult, onError), onError);
+    return;
+  }
   const cache = params.length > 0 ? preparedOf(client) : undefined;
   const use = cache?.use(sql);
   const statement = new PgStatement(sql, params, prefix, client, loaded.prepareValue, use, cache === undefined ? undefined : () => cache.takeClosing());
-  return new Promise((resolve, reject) => {
-    statement.callback = (err, result) => {
-      // What the caller dropped with DEALLOCATE / DISCARD is prepared again when next due (psycopg 3 does the same).
-      if (statement.droppedPrepared) preparedOf(client).forgetAll();
-      if (err == null) {
-        if (use?.parse === true) cache?.parsed(sql, use.name);
-        resolve(result!);
-        return;
-      }
-      if (use !== undefined) cache?.failed(sql, use.name, use.parse, sqlstateOf(err));
-      reject(err);
-    };
-    client.query(statement);
-  });
+  statement.callback = (err, result) => {
+    // What the caller dropped with DEALLOCATE / DISCARD is prepared again when next due (psycopg 3 does the same).
+    if (statement.droppedPrepared) preparedOf(client).forgetAll();
+    if (err == null) {
+      if (use?.parse === true) cache?.parsed(sql, use.name);
+      onResult(result!);
+      return;
+    }
+    if (use !== undefined) cache?.failed(sql, use.name, use.parse, sqlstateOf(err));
+    onError(err);
+  };
+  client.query(statement);
 }
 
 function sqlstateOf(err: unknown): string | undefined {
