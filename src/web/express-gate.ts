@@ -2,6 +2,7 @@ import { OutgoingMessage, ServerResponse, type IncomingMessage, type OutgoingHtt
 import type { Socket } from "node:net";
 import type { Logger } from "../log.js";
 import { describe, type Ending, type RequestSession } from "./request-session.js";
+import { routedGate, routedGates, routeGate, unrouteGate } from "./routed-gates.js";
 
 /**
  * open      → the handler is working; the response has not been ended.
@@ -68,26 +69,8 @@ interface Originals {
   readonly emit: (...args: unknown[]) => boolean;
 }
 
-/**
- * The gate of each response whose end() and emit() reach it through the framework's shared
- * response prototype (see routeThroughPrototype), until the response's 'close'.
- *
- * Not a property on the response: Express swaps each response's prototype
- * (Object.setPrototypeOf) before any middleware runs, and V8 gives an object whose prototype
- * was swapped a new map for every property added to it afterwards, so each property the gate
- * added cost a copy of the response's ~50 property descriptors, and every later access to the
- * response missed its inline caches.
- *
- * Not a WeakMap either: its entries are ephemerons, which every scavenge must process (~0.7 µs
- * per request in a perf profile). node:http emits 'close' on every response, once it has been
- * sent or its connection has dropped, and the entry goes then.
- */
-const GATES = new Map<ServerResponse, ResponseGate>();
-
-/** Gates not yet closed (for tests: none may be left once the responses are out). */
-export function openGates(): number {
-  return GATES.size;
-}
+/** Gates still routed (for tests: none may be left once the responses are out). */
+export const openGates = routedGates;
 
 /** Per response prototype (Express: app.response): the originals, or null where routing can't be used. */
 const routes = new WeakMap<object, Originals | null>();
@@ -140,8 +123,9 @@ function routeFor(proto: object): Originals | null {
 }
 
 /**
- * end() and emit() on the base prototype, once per process: they find a gate in GATES and
- * otherwise do exactly what the originals do (for responses of apps that do not use the gate).
+ * end() and emit() on the base prototype, once per process: they find the response's routed
+ * gate (routed-gates.ts) and otherwise do exactly what the originals do (for responses of apps
+ * that do not use the gate, and those whose gate is done).
  */
 function patchBase(base: object): Originals {
   const originals: Originals = { end: Reflect.get(base, "end") as Originals["end"], emit: Reflect.get(base, "emit") as Originals["emit"] };
@@ -149,7 +133,7 @@ function patchBase(base: object): Originals {
     configurable: true,
     writable: true,
     value: function end(this: ServerResponse, ...args: unknown[]): unknown {
-      const gate = GATES.get(this);
+      const gate = routedGate<ResponseGate>(this);
       return gate === undefined ? Reflect.apply(originals.end, this, args) : gate.onEnd(args);
     },
   });
@@ -159,9 +143,9 @@ function patchBase(base: object): Originals {
     value: function emit(this: ServerResponse, event: string | symbol): boolean {
       // 'close': the response was sent, or the connection dropped first. Before any listener.
       if (event === "close") {
-        const gate = GATES.get(this);
+        const gate = routedGate<ResponseGate>(this);
         if (gate !== undefined) {
-          GATES.delete(this);
+          unrouteGate(gate);
           gate.onClose();
         }
       }
@@ -214,10 +198,15 @@ export class ResponseGate {
     this.#originalEnd = originals?.end ?? (res.end as Originals["end"]);
   }
 
+  /** The response this gate holds back (RoutedGate). */
+  get response(): ServerResponse {
+    return this.res;
+  }
+
   /** Route the response's end() and its 'close' to this gate. */
   install(): void {
     if (this.#routed) {
-      GATES.set(this.res, this);
+      routeGate(this, this.req);
       return;
     }
     const gate = this;
@@ -232,6 +221,15 @@ export class ResponseGate {
       // eslint-disable-next-line prefer-rest-params -- passes the arguments on without copying them
       return Reflect.apply(emit, this, arguments) as boolean;
     } as ServerResponse["emit"];
+  }
+
+  /**
+   * Done deciding: a later end() goes straight through, and the 'close' that would end the
+   * request's unit of work finds it ended already. Until 'close' the slot would keep the
+   * response alive, and a keep-alive client's next request may come before it.
+   */
+  #unroute(): void {
+    if (this.#routed) unrouteGate(this);
   }
 
   /** The response's end(): send now, or hold it back until the transaction has ended. */
@@ -256,6 +254,7 @@ export class ResponseGate {
       // Nothing to commit that could fail (no transaction, only AUTOCOMMIT statements, or a
       // rollback to come): answer now, then end the scope.
       this.#phase = "done";
+      this.#unroute();
       void this.request.end(outcome);
       return this.#end(args);
     }
@@ -298,6 +297,7 @@ export class ResponseGate {
       if (this.#lateEnd) this.#restore(statusCode, statusMessage, headers);
     } finally {
       this.#phase = "done";
+      this.#unroute();
     }
     const asked = this.#destroyAsked;
     // The connection is to be closed after this response: say so, or a keep-alive client

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -151,6 +152,37 @@ for (const target of targets) {
           await close(server);
         }
       });
+    }
+  });
+}
+
+for (const target of targets) {
+  test(`pipelined requests on one socket are gated each (the second's gate cannot use the socket's slot) (${target.name})`, { skip: target.skip, timeout: 30_000 }, async () => {
+    const { engine, db } = target.open();
+    const table = target.table("web_express_pipelined");
+    await createTable(db, table);
+    const app = express();
+    app.use(athanorExpress(db, { commit: "on-success" }));
+    app.post(/\/(insert|slow)\/\d+$/, insertThenAnswer(db, table));
+    const server = createServer(app);
+    const port = await listen(server);
+    const socket = connect(port, "127.0.0.1");
+    try {
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => void (received += chunk));
+      const request = (path: string): string => `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`;
+      // One write: the second request's middleware runs while the first (sleeping) is still open.
+      socket.write(request("/slow/1") + request("/insert/2"));
+      for (let i = 0; i < 200 && (received.match(/HTTP\/1\.1 200/g) ?? []).length < 2; i++) await sleep(10);
+      assert.equal((received.match(/HTTP\/1\.1 200/g) ?? []).length, 2, `two answers: ${received}`);
+      assert.ok(received.indexOf('{"id":1}') < received.indexOf('{"id":2}'), "in order");
+      assert.deepEqual(await committedIds(db, table), [1, 2], "each committed before its answer");
+      assert.equal(await settledPool(engine), 0);
+      assert.equal(openGates(), 0);
+    } finally {
+      socket.destroy();
+      await close(server);
     }
   });
 }
