@@ -622,13 +622,9 @@ export class Connection<C = unknown> implements TransactionHost {
       this.#driverExecute(dbapi, sql, values).then(onResult, onError);
       return;
     }
-    const begin = this.#pendingBegin;
-    if (begin !== undefined && dialect.executeAfter !== undefined) {
-      this.#pendingBegin = undefined;
-      dialect.executeWith(dbapi, begin, sql, values, onResult, onError);
-      return;
-    }
-    dialect.executeWith(dbapi, undefined, sql, values, onResult, onError);
+    const begin = dialect.executeAfter === undefined ? undefined : this.#pendingBegin;
+    if (begin !== undefined) this.#pendingBegin = undefined;
+    dialect.executeWith(dbapi, begin, sql, values, onResult, onError);
   }
 
   /** The statement, with a deferred BEGIN in front of it when one is waiting. */

@@ -162,8 +162,8 @@ export class Session implements SessionTransactionHost {
    * where #exclusive or the transaction would refuse the call: the general path says why.
    */
   #executeTextNow(statement: TextClause, params: Params | undefined): Promise<Result> | undefined {
+    if (this.#finalized || this.#busy !== undefined || this.#failedLevel() !== undefined) return undefined;
     const tx = this.#current;
-    if (this.#finalized || this.#busy !== undefined || (tx !== null && this.#failedLevel() !== undefined)) return undefined;
     this.#busy = "execute";
     const running = new Promise<Result>((resolve, reject) => {
       let guarded: SessionTransaction | undefined;

@@ -134,8 +134,13 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
     const got = this.acquire(undefined, stack);
     // A waiter: served by deliverToWaiter()
     if (got === undefined) return new Promise((resolve, reject) => this.enqueue(undefined, stack, resolve, reject));
-    if (this.fastCheckout && this.isReady(got)) return this.handOut(got, stack);
-    return this.prepare(got, this.request(undefined, stack));
+    return this.handOutOrPrepare(got, stack);
+  }
+
+  /** A record acquired without waiting: handed out on the spot when it needs no checks, else prepared. */
+  private handOutOrPrepare(record: ConnectionRecord<C>, stack: string | undefined): PooledConnection<C> | Promise<PooledConnection<C>> {
+    if (this.fastCheckout && this.isReady(record)) return this.handOut(record, stack);
+    return this.prepare(record, this.request(undefined, stack));
   }
 
   /**
@@ -168,11 +173,9 @@ export abstract class Pool<C = unknown> implements ProxyHost<C> {
       );
       return;
     }
-    if (this.fastCheckout && this.isReady(got)) {
-      onProxy(this.handOut(got, stack));
-      return;
-    }
-    this.prepare(got, this.request(undefined, stack)).then(onProxy, onError);
+    const proxy = this.handOutOrPrepare(got, stack);
+    if (proxy instanceof Promise) proxy.then(onProxy, onError);
+    else onProxy(proxy);
   }
 
   /** Counts and checked-out connections (with age and, if recorded, where they were checked out). */
