@@ -8,6 +8,17 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export class AsyncScope {
   private static nextId = 1;
   readonly id = AsyncScope.nextId++;
+
+  constructor(
+    /**
+     * What started this scope, where a web request did (the framework's request object): a
+     * second athanor middleware on the same request (a second database) runs inside the first
+     * one's scope and joins it (runInRequestScope). A scope of its own, nested, would hide the
+     * first database's session from its middleware, which ends the session of its own scope:
+     * the handler's session there would never be closed.
+     */
+    readonly origin?: object,
+  ) {}
   /**
    * What code keeps for this scope (a scoped session registry its session, the engine the
    * connections a session holds), under the owner's key. On the scope itself, so it dies with
@@ -68,6 +79,18 @@ export function currentScope(): AsyncScope {
 export function runInScope<T>(fn: (scope: AsyncScope) => T): T {
   const scope = new AsyncScope();
   return storage.run(scope, fn, scope);
+}
+
+/**
+ * Run `fn` in the scope `origin` (a web request) started, when this already runs in it (a
+ * second middleware on the same request; `joined` is then true), else in a fresh scope
+ * started by `origin`.
+ */
+export function runInRequestScope<T>(origin: object, fn: (scope: AsyncScope, joined: boolean) => T): T {
+  const current = storage.getStore();
+  if (current !== undefined && current.origin === origin) return fn(current, true);
+  const scope = new AsyncScope(origin);
+  return storage.run(scope, fn, scope, false);
 }
 
 /**

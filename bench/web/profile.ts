@@ -6,12 +6,13 @@
  *   node --import tsx --import ./bench/lib/use-dist.ts bench/web/profile.ts athanor 5 [out.cpuprofile]
  *
  * (contender, seconds). Prints req/s, the process's CPU per request (server and load
- * together) and the server thread's alone; summarise the profile with bench/engine/profile-summary.ts.
+ * together), the server thread's alone and PostgreSQL's (every postgres process on the machine); summarise the profile with bench/engine/profile-summary.ts.
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { isContender, makeContender } from "./contenders.js";
 import { keepAliveLoad } from "./keep-alive-load.js";
+import { postgresCpuMs } from "../lib/postgres-cpu.js";
 import { threadCpuMs } from "../lib/thread-cpu.js";
 
 const [name = "athanor", secondsArg = "5", profileOut] = process.argv.slice(2);
@@ -35,15 +36,17 @@ if (profileOut !== undefined) {
 }
 const cpuBefore = process.cpuUsage();
 const serverBefore = threadCpuMs();
+const postgresBefore = postgresCpuMs();
 const requests = await load(seconds * 1000);
 const cpu = process.cpuUsage(cpuBefore);
 const serverCpuMs = threadCpuMs() - serverBefore;
+const postgresMs = postgresCpuMs() - postgresBefore;
 if (profileOut !== undefined) {
   const { profile } = await session.post("Profiler.stop");
   await writeFile(profileOut, JSON.stringify(profile));
 }
 console.log(
-  `${name}: ${(requests / seconds).toFixed(0)} req/s; process CPU ${((cpu.user + cpu.system) / requests).toFixed(1)} µs/req; server thread ${((serverCpuMs * 1000) / requests).toFixed(1)} µs/req`,
+  `${name}: ${(requests / seconds).toFixed(0)} req/s; process CPU ${((cpu.user + cpu.system) / requests).toFixed(1)} µs/req; server thread ${((serverCpuMs * 1000) / requests).toFixed(1)} µs/req; PostgreSQL ${((postgresMs * 1000) / requests).toFixed(1)} µs/req`,
 );
 server.close();
 await contender.close();

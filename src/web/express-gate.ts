@@ -72,6 +72,13 @@ interface Originals {
 /** Gates still routed (for tests: none may be left once the responses are out). */
 export const openGates = routedGates;
 
+/**
+ * Gates that put their own end() and emit() on the response (not routed through the
+ * prototype: a plain node:http response, or one whose end something replaced), for
+ * ResponseGate.of(). Rare, so a WeakMap's cost is not paid per request on Express.
+ */
+const ownGates = new WeakMap<ServerResponse, ResponseGate>();
+
 /** Per response prototype (Express: app.response): the originals, or null where routing can't be used. */
 const routes = new WeakMap<object, Originals | null>();
 /** The framework base prototypes already patched (Express: the `response` object all its apps share). */
@@ -203,12 +210,28 @@ export class ResponseGate {
     return this.res;
   }
 
+  /**
+   * Another middleware's request session (a second database) on this request: ended with this
+   * gate's own. False once the response has been ended: the caller ends it itself.
+   */
+  join(request: RequestSession): boolean {
+    if (this.#phase !== "open") return false;
+    this.request.join(request);
+    return true;
+  }
+
+  /** The gate installed on `res`, if one is still routing it. */
+  static of(res: ServerResponse): ResponseGate | undefined {
+    return routedGate<ResponseGate>(res) ?? ownGates.get(res);
+  }
+
   /** Route the response's end() and its 'close' to this gate. */
   install(): void {
     if (this.#routed) {
       routeGate(this, this.req);
       return;
     }
+    ownGates.set(this.res, this);
     const gate = this;
     const emit = this.res.emit as Originals["emit"];
     this.res.end = function end(this: ServerResponse, ...args: unknown[]) {
@@ -249,13 +272,12 @@ export class ResponseGate {
       case "open":
         break;
     }
-    const outcome = this.request.outcomeOf(this.res);
-    if (!this.request.mustEndBefore(outcome)) {
+    if (!this.request.mustHold(this.res)) {
       // Nothing to commit that could fail (no transaction, only AUTOCOMMIT statements, or a
       // rollback to come): answer now, then end the scope.
       this.#phase = "done";
       this.#unroute();
-      void this.request.end(outcome);
+      void this.request.endFor(this.res);
       return this.#end(args);
     }
     this.#phase = "deciding";
@@ -285,7 +307,7 @@ export class ResponseGate {
         if (!this.res.destroyed) this.res.destroy();
       }
     };
-    const ending = this.request.end(abandoned ? "rollback" : this.request.outcomeFor(statusCode));
+    const ending = this.request.endFor(abandoned ? undefined : { statusCode });
     if (ending instanceof Promise) void ending.then(decide);
     else decide(ending);
   }
@@ -335,7 +357,7 @@ export class ResponseGate {
     // "open": the client left before the handler answered. "done": the response is out (or
     // was given up); end() is idempotent. "deciding"/"finishing": #decided sees #closed.
     if (this.#phase === "open") this.#phase = "done";
-    if (this.#phase === "done") void this.request.end("rollback");
+    if (this.#phase === "done") void this.request.endFor(undefined);
   }
 
   /** The client left before the outcome was decided. */

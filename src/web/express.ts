@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { runInScope } from "../context.js";
+import { runInRequestScope } from "../context.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
 import { ResponseGate } from "./express-gate.js";
 import { checkOptions, loggerOf, RequestSession, type CommitMode, type RequestScopeOptions } from "./request-session.js";
@@ -22,7 +22,8 @@ export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next
  * response goes out; if the commit fails the client gets a 500 (or, if headers were already
  * streamed, a closed connection), never the success. A client that disconnects first gets
  * its work rolled back. Register it before the routes and after middleware that does not
- * need the database.
+ * need the database. One middleware per database: the handler's sessions are committed in
+ * the order the middlewares were registered, and a failed commit rolls back those after it.
  */
 export function athanorExpress(db: ScopedSession, options?: RequestScopeOptions): ExpressMiddleware {
   const mode = checkOptions(db, options);
@@ -30,8 +31,13 @@ export function athanorExpress(db: ScopedSession, options?: RequestScopeOptions)
   return (req, res, next) => {
     // next() inside the scope: the rest of the chain (and every await in it) inherits it,
     // as @fastify/request-context does with AsyncLocalStorage.
-    runInScope((scope) => {
-      new ResponseGate(req, res, new RequestSession(db, mode, logger, scope), logger).install();
+    runInRequestScope(req, (scope, joined) => {
+      const request = new RequestSession(db, mode, logger, scope);
+      // A second athanor middleware on this request (another database) joins the first one's
+      // scope and gate: one gate holds the response until every database's session has ended.
+      const gate = joined ? ResponseGate.of(res) : undefined;
+      if (gate === undefined) new ResponseGate(req, res, request, logger).install();
+      else if (!gate.join(request)) void request.end("rollback");
       next();
     });
   };

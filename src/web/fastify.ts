@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
-import { runInExistingScope, runInScope } from "../context.js";
+import { runInExistingScope, runInRequestScope } from "../context.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
 import { checkOptions, loggerOf, RequestSession, type CommitMode, type RequestScopeOptions } from "./request-session.js";
 
@@ -30,32 +30,46 @@ export class CommitFailedError extends Error {
  *   the client left, or the reply was hijacked.
  *
  * The plugin skips Fastify's encapsulation (as fastify-plugin does, without depending on it),
- * so its hooks apply to every route of the instance it is registered on.
+ * so its hooks apply to every route of the instance it is registered on. Register it once per
+ * database: the sessions are committed in registration order, and a failed commit rolls back
+ * those after it.
  */
 export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (instance, opts, done) => {
   const db = opts.db;
   const mode = checkOptions(db, opts);
   const logger = loggerOf(db);
-  const requests = new WeakMap<FastifyRequest, RequestSession>();
+  // Slots on Fastify's request (declared with decorateRequest, so every request object keeps
+  // one shape), not WeakMaps keyed by it: each WeakMap entry is an ephemeron the garbage
+  // collector must trace, for every request. The symbols are this registration's own, so the
+  // plugin can be registered twice (two databases) without the decorations clashing.
+  const sessionSlot = Symbol("athanor.requestSession");
   /** The status a commit was made for, should a late error handler change it afterwards. */
-  const committedStatus = new WeakMap<FastifyRequest, number>();
+  const committedSlot = Symbol("athanor.committedStatus");
+  instance.decorateRequest(sessionSlot, null);
+  instance.decorateRequest(committedSlot, null);
+  const slots = (request: FastifyRequest): RequestSlots => request as unknown as RequestSlots;
+  interface RequestSlots {
+    [sessionSlot]: RequestSession | null;
+    [committedSlot]: number | null;
+  }
 
   instance.addHook("onRequest", (request, _reply, next) => {
-    runInScope((scope) => {
-      requests.set(request, new RequestSession(db, mode, logger, scope));
+    // A second registration (another database) joins the scope the first one started.
+    runInRequestScope(request, (scope) => {
+      slots(request)[sessionSlot] = new RequestSession(db, mode, logger, scope);
       next();
     });
   });
 
   instance.addHook("preValidation", (request, _reply, next) => {
-    const rs = requests.get(request);
-    if (rs === undefined) next();
+    const rs = slots(request)[sessionSlot];
+    if (rs === null) next();
     else runInExistingScope(rs.scope, () => next());
   });
 
   instance.addHook("onSend", async (request, reply, payload) => {
-    const rs = requests.get(request);
-    if (rs === undefined) return payload;
+    const rs = slots(request)[sessionSlot];
+    if (rs === null) return payload;
     if (rs.ended) {
       // A second onSend (an error thrown after reply.send()) waits for the first one's outcome.
       const ending = await rs.end("rollback");
@@ -70,10 +84,10 @@ export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (ins
     const status = reply.statusCode;
     const abandoned = reply.raw.destroyed || request.raw.socket?.destroyed === true;
     const outcome = abandoned ? "rollback" : rs.outcomeFor(status);
-    if (outcome === "commit") committedStatus.set(request, status);
+    if (outcome === "commit") slots(request)[committedSlot] = status;
     const ending = await rs.end(outcome);
     if (ending.commitError !== undefined) {
-      committedStatus.delete(request);
+      slots(request)[committedSlot] = null;
       logger.error(`athanor: committing the request's transaction failed; the client gets an error: ${String(ending.commitError)}`);
       throw new CommitFailedError(ending.commitError);
     }
@@ -87,12 +101,12 @@ export const athanorFastify: FastifyPluginCallback<AthanorFastifyOptions> = (ins
    * transaction is committed, it goes out with the status it was committed for.
    */
   function restoreStatus(request: FastifyRequest, reply: FastifyReply, committed: boolean): void {
-    const status = committedStatus.get(request);
-    if (committed && status !== undefined && reply.statusCode !== status && !reply.raw.headersSent) reply.code(status);
+    const status = slots(request)[committedSlot];
+    if (committed && status !== null && reply.statusCode !== status && !reply.raw.headersSent) reply.code(status);
   }
 
   const teardown = (request: FastifyRequest): void => {
-    void requests.get(request)?.end("rollback");
+    void slots(request)[sessionSlot]?.end("rollback");
   };
   instance.addHook("onResponse", (request, _reply, next) => {
     teardown(request);

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { runInScope } from "../context.js";
+import { runInRequestScope } from "../context.js";
 import type { ScopedSession } from "../orm/scoped-session.js";
 import { checkOptions, describe, loggerOf, RequestSession, type CommitMode, type RequestScopeOptions } from "./request-session.js";
 
@@ -19,12 +19,16 @@ const COMMIT_FAILED_BODY = "Internal Server Error: the request's transaction cou
  *
  * A streamed body (c.stream, streamSSE) is produced after the middleware returned: the scope
  * has ended by then, so stream from data read before returning, or open a session of its own.
+ *
+ * One middleware per database: they share the request's scope. Each ends its session once the
+ * middlewares inside it have returned, so the last registered commits first; a failed commit
+ * turns the response into a 500, and the middlewares outside it then roll back.
  */
 export function athanorHono(db: ScopedSession, options?: RequestScopeOptions): MiddlewareHandler {
   const mode = checkOptions(db, options);
   const logger = loggerOf(db);
   return (c, next) =>
-    runInScope(async (scope) => {
+    runInRequestScope(c, async (scope) => {
       const rs = new RequestSession(db, mode, logger, scope);
       const signal: AbortSignal | undefined = c.req.raw.signal;
       const onAbort = (): void => void rs.end("rollback");

@@ -61,6 +61,11 @@ export function loggerOf(db: ScopedSession): Logger {
  */
 export class RequestSession {
   #ending: Ending | Promise<Ending> | undefined;
+  /**
+   * The next database's request session on the same request (another middleware, another
+   * scoped session), where one response gate serves them all (Express): ended after this one.
+   */
+  #next: RequestSession | undefined = undefined;
   /** The registry's access by scope (its default key), else undefined: enter the scope and ask it. */
   readonly #byScope: ByAsyncScope | undefined;
 
@@ -95,6 +100,43 @@ export class RequestSession {
     if (this.#ending !== undefined || outcome !== "commit") return false;
     const session = this.#session();
     return session !== undefined && session.inTransaction && !session.commitSendsNothing;
+  }
+
+  /**
+   * Another database's request session on this request: endFor() ends it after this one.
+   * Several middlewares on one request share the response's one gate (Express).
+   */
+  join(other: RequestSession): void {
+    let last: RequestSession = this;
+    while (last.#next !== undefined) last = last.#next;
+    last.#next = other;
+  }
+
+  /** The response must wait for the ending of this request session, or of one joined to it. */
+  mustHold(response: { readonly statusCode: number }): boolean {
+    for (let rs: RequestSession | undefined = this; rs !== undefined; rs = rs.#next) {
+      if (rs.mustEndBefore(rs.outcomeOf(response))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * End this request session and those joined to it for this response (undefined: nobody is
+   * left to answer; roll back), one after the other. A commit that fails rolls back those after
+   * it: the client is told of the failure, and what it did not see succeed does not stay.
+   * Those before it stay committed: without two-phase commit, one database cannot take back
+   * what another one committed (SQLAlchemy's Session with several binds commits them in turn
+   * the same way).
+   */
+  endFor(response: { readonly statusCode: number } | undefined): Ending | Promise<Ending> {
+    const ending = this.end(response === undefined ? "rollback" : this.outcomeOf(response));
+    const next = this.#next;
+    if (next === undefined) return ending;
+    const andNext = (mine: Ending): Ending | Promise<Ending> => {
+      const theirs = next.endFor(mine.commitError === undefined ? response : undefined);
+      return theirs instanceof Promise ? theirs.then((t) => either(mine, t)) : either(mine, theirs);
+    };
+    return ending instanceof Promise ? ending.then(andNext) : andNext(ending);
   }
 
   /** "commit" only when configured to and the response is a success. */
@@ -169,6 +211,13 @@ export class RequestSession {
   #inScope<T>(fn: () => T): T {
     return runInExistingScope(this.scope, fn);
   }
+}
+
+/** Two databases' endings as one: a failed commit in either, else a commit in either. */
+function either(a: Ending, b: Ending): Ending {
+  if (a.commitError !== undefined) return a;
+  if (b.commitError !== undefined || b.committed) return b;
+  return a;
 }
 
 export function describe(err: unknown): string {
