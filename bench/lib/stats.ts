@@ -7,6 +7,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/**
+ * A distribution-free confidence interval (about 95%) for the median: the order statistics
+ * n/2 ± 0.98·√n apart (the sign test's binomial, normal approximation). No assumption about
+ * how the values spread, as this machine's runs do not spread normally.
+ */
+export function medianInterval(values: readonly number[]): [number, number] {
+  if (values.length === 0) return [NaN, NaN];
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const k = Math.max(0, Math.floor((n - 1.96 * Math.sqrt(n)) / 2));
+  return [sorted[k] as number, sorted[n - 1 - k] as number];
+}
+
 export function min(values: readonly number[]): number {
   return values.reduce((a, b) => Math.min(a, b), Infinity);
 }

@@ -48,3 +48,21 @@ export async function serverConnections(contender: string): Promise<number> {
     await client.end();
   }
 }
+
+/**
+ * Connection slots the server has free for the benchmark: max_connections less the superuser
+ * reserve and those open now (other work on a shared server included).
+ */
+export async function freeConnectionSlots(): Promise<number> {
+  const client = new pg.Client({ ...pgTarget(), application_name: "athanor-bench-web:admin" });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const r = await client.query<{ free: string }>(
+      "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS free",
+    );
+    return Number(r.rows[0]?.free ?? 0);
+  } finally {
+    await client.end();
+  }
+}
