@@ -230,11 +230,11 @@ function report(
   const runs = (name: WebContender, c: number): Run[] => of(name, c).runs;
   const medianRps = (name: WebContender, c: number): number => median(runs(name, c).map(rps));
   /**
-   * Each round's ratio of `name` to `baseline`: to pg.Pool, its own; to another contender, the
-   * quotient of the two's ratios to pg.Pool in that round.
+   * Each round's ratio of `name` (not pg.Pool) to `baseline`: to pg.Pool, its own; to another
+   * contender, the quotient of the two's ratios to pg.Pool in that round.
    */
   const roundRatios = (name: WebContender, c: number, baseline: WebContender): number[] => {
-    const mine = name === BASELINE ? runs(name, c).map(() => 1) : of(name, c).ratios;
+    const mine = of(name, c).ratios;
     if (baseline === BASELINE) return mine;
     const theirs = of(baseline, c).ratios;
     return mine.slice(0, theirs.length).map((x, r) => x / (theirs[r] as number));

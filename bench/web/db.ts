@@ -35,34 +35,30 @@ export function pgUrl(contender: string): string {
   return `postgresql://${auth}@${t.host}:${t.port}/${encodeURIComponent(t.database)}?application_name=${encodeURIComponent(applicationName(contender))}`;
 }
 
-/** Server connections open under the contender's application_name (checked after each run). */
-export async function serverConnections(contender: string): Promise<number> {
-  const t = pgTarget();
-  const client = new pg.Client({ ...t, application_name: "athanor-bench-web:admin" });
+/** One number from the server, asked on a connection of the benchmark's own (not counted as a contender's). */
+async function askServer(sql: string, params: readonly unknown[] = []): Promise<number> {
+  const client = new pg.Client({ ...pgTarget(), application_name: "athanor-bench-web:admin" });
   client.on("error", () => undefined);
   await client.connect();
   try {
-    const r = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [applicationName(contender)]);
+    const r = await client.query<{ n: string }>(sql, [...params]);
     return Number(r.rows[0]?.n ?? 0);
   } finally {
     await client.end();
   }
 }
 
+/** Server connections open under the contender's application_name (checked after each run). */
+export function serverConnections(contender: string): Promise<number> {
+  return askServer("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [applicationName(contender)]);
+}
+
 /**
  * Connection slots the server has free for the benchmark: max_connections less the superuser
  * reserve and those open now (other work on a shared server included).
  */
-export async function freeConnectionSlots(): Promise<number> {
-  const client = new pg.Client({ ...pgTarget(), application_name: "athanor-bench-web:admin" });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    const r = await client.query<{ free: string }>(
-      "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS free",
-    );
-    return Number(r.rows[0]?.free ?? 0);
-  } finally {
-    await client.end();
-  }
+export function freeConnectionSlots(): Promise<number> {
+  return askServer(
+    "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS n",
+  );
 }
