@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { numberFlag } from "../lib/number-flag.js";
 
 interface PerfSymbol {
   start: number;
@@ -92,17 +93,13 @@ function exclusiveCosts(dumpPath: string, symbols: readonly PerfSymbol[]): Map<s
   return costs;
 }
 
-const flag = (name: string, fallback: number): number => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-};
 
 const [dir, a, b] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 if (dir === undefined || a === undefined || b === undefined) {
   throw new Error("usage: callgrind-diff.ts <dir from --keep> <contender A> <contender B> [--requests=2000] [--top=40]");
 }
-const requests = flag("requests", 2000);
-const top = flag("top", 40);
+const requests = numberFlag("requests", 2000);
+const top = numberFlag("top", 40);
 const load = (name: string): Map<string, number> => exclusiveCosts(join(dir, `${name}.callgrind`), readPerfMap(join(dir, `${name}.perf-map`)));
 const costsA = load(a);
 const costsB = load(b);
@@ -121,4 +118,4 @@ const show = (list: typeof rows): void => {
 rows.sort((x, y) => y.delta - x.delta);
 show(rows.slice(0, top));
 console.log("...");
-show(rows.slice(-Math.min(top, 15)));
+show(rows.slice(Math.max(top, rows.length - 15))); // the largest decreases, none shown twice

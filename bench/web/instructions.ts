@@ -24,22 +24,19 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runInScope } from "../../src/context.js";
 import { CONTENDERS, isContender, makeContender, type WebContender } from "./contenders.js";
+import { numberFlag } from "../lib/number-flag.js";
 
 const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
 const USE_DIST = fileURLToPath(new URL("../lib/use-dist.ts", import.meta.url));
 
-const flag = (name: string, fallback: number): number => {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-};
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const chosen: WebContender[] = names.length === 0 ? ["pg.Pool", "athanor", "athanor-engine-noreset"] : names.filter(isContender);
   if (chosen.length !== names.length && names.length > 0) throw new Error(`unknown contender; choose from ${CONTENDERS.join(", ")}`);
-  const requests = flag("requests", 2000);
-  const clients = flag("clients", 16);
+  const requests = numberFlag("requests", 2000);
+  const clients = numberFlag("clients", 16);
   const rows: string[] = [];
   const per = (ir: number): string => Math.round(ir / requests).toLocaleString("en-US");
   for (const name of chosen) {
