@@ -92,7 +92,7 @@ async function start(name: WebContender, ctx: BenchContext): Promise<Started | s
 }
 
 /** Right answers, round trips per request as described, pool and server connections in bounds. */
-async function verify(name: WebContender, s: Started, sizes: Sizes, release: boolean): Promise<{ roundTrips: number }> {
+async function verify(name: WebContender, s: Started, sizes: Sizes, release: boolean): Promise<void> {
   await s.client.call("countQueries", { on: true });
   const load = await drive(s.port, 4, sizes.verifyMs);
   const { queries } = await s.client.call("countQueries", { on: false });
@@ -103,7 +103,6 @@ async function verify(name: WebContender, s: Started, sizes: Sizes, release: boo
     throw new Error(`${name}: ${roundTrips.toFixed(2)} round trips per request, expected ${fewest === most ? fewest : `${fewest} to ${most}`}`);
   }
   await checkAfterRun(name, s, release);
-  return { roundTrips };
 }
 
 /** Checks after a run; `release`: close the pool's connections (the server has no room for every contender's). */
@@ -148,7 +147,6 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
   const s = sizes(ctx);
   const started = new Map<WebContender, Started>();
   const missing = new Map<WebContender, string>();
-  const roundTrips = new Map<WebContender, number>();
   const measured = new Map<string, Measured>();
   const key = (name: WebContender, c: number): string => `${name}@${c}`;
   const entry = (name: WebContender, c: number): Measured => {
@@ -171,18 +169,20 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
     if (release) ctx.progress(`web: the server has no room for ${pooled} pools of ${POOL_MAX}; each is closed after its runs`);
     for (const [name, st] of started) {
       ctx.progress(`web: verify + warm up ${name}`);
-      roundTrips.set(name, (await verify(name, st, s, release)).roundTrips);
+      await verify(name, st, s, release);
       for (const c of CONCURRENCIES) await drive(st.port, c, s.warmMs);
     }
     const timed = async (name: WebContender, c: number): Promise<Run> => {
       const st = started.get(name) as Started;
       await drive(st.port, c, s.settleMs); // untimed: the clients connect, a released pool opens again
+      await st.client.call("countQueries", { on: true });
       const cpuBefore = (await st.client.call("cpu", {})).ms;
       const result = await drive(st.port, c, s.runMs);
       const serverCpuMs = (await st.client.call("cpu", {})).ms - cpuBefore;
+      const { queries } = await st.client.call("countQueries", { on: false });
       if (result.failures > 0) throw new Error(`${name}: ${result.failures} failed requests at concurrency ${c}`);
       await checkAfterRun(name, st, release);
-      const one = { ...result, serverCpuUsPerReq: (serverCpuMs * 1000) / result.requests };
+      const one = { ...result, serverCpuUsPerReq: (serverCpuMs * 1000) / result.requests, roundTripsPerReq: queries / result.requests };
       entry(name, c).runs.push(one);
       return one;
     };
@@ -208,12 +208,14 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
     }
   }
   const none: Measured = { runs: [], ratios: [] };
-  return report(s, [...started.keys()], missing, roundTrips, (name, c) => measured.get(key(name, c)) ?? none);
+  return report(s, [...started.keys()], missing, (name, c) => measured.get(key(name, c)) ?? none);
 }
 
-/** One timed run: the load's numbers and the CPU the server's thread spent per request. */
+/** One timed run: the load's numbers, the CPU the server's thread spent and the statements it sent, per request. */
 interface Run extends LoadResult {
   serverCpuUsPerReq: number;
+  /** At this concurrency: a deferred ROLLBACK goes alone only when its connection idles past the window. */
+  roundTripsPerReq: number;
 }
 
 const rps = (r: LoadResult): number => (r.requests / r.elapsedMs) * 1000;
@@ -224,7 +226,6 @@ function report(
   s: Sizes,
   ran: WebContender[],
   missing: Map<WebContender, string>,
-  roundTrips: Map<WebContender, number>,
   of: (name: WebContender, c: number) => Measured,
 ): BenchReport {
   const runs = (name: WebContender, c: number): Run[] => of(name, c).runs;
@@ -259,11 +260,11 @@ function report(
         name === BASELINE ? serverCpu(name, c).toFixed(1) : `${serverCpu(name, c).toFixed(1)} (${signed(serverCpu(name, c) - serverCpu(BASELINE, c))})`,
         median(runs(name, c).map((r) => r.p50Ms)).toFixed(2),
         median(runs(name, c).map((r) => r.p99Ms)).toFixed(2),
-        (roundTrips.get(name) ?? 0).toFixed(2),
+        median(runs(name, c).map((r) => r.roundTripsPerReq)).toFixed(2),
       ];
     }),
     notes: [
-      `÷ ${BASELINE}: median over the rounds of this run's req/s ÷ the geometric mean of ${BASELINE}'s runs just before and after it; in brackets a 95% confidence interval of that median (order statistics, no assumption about the spread). Server CPU: the server thread's own user + system time per request (median of the runs; in brackets, minus ${BASELINE}'s), steadier than req/s on a machine whose 2 cores the load, the server and PostgreSQL share.`,
+      `÷ ${BASELINE}: median over the rounds of this run's req/s ÷ the geometric mean of ${BASELINE}'s runs just before and after it; in brackets a 95% confidence interval of that median (order statistics, no assumption about the spread). Server CPU: the server thread's own user + system time per request (median of the runs; in brackets, minus ${BASELINE}'s), steadier than req/s on a machine whose 2 cores the load, the server and PostgreSQL share. Round trips: pg statements sent per request during the timed runs (median of the runs).`,
       ...ran.map((name) => `${name}: ${DESCRIPTIONS[name]}`),
       ...[...missing].map(([name, why]) => `${name}: not run (${why})`),
     ],
@@ -299,7 +300,7 @@ function report(
     return out;
   });
   const json = Object.fromEntries(
-    ran.map((name) => [name, { roundTrips: roundTrips.get(name), byConcurrency: Object.fromEntries(CONCURRENCIES.map((c) => [c, of(name, c)])) }]),
+    ran.map((name) => [name, { byConcurrency: Object.fromEntries(CONCURRENCIES.map((c) => [c, of(name, c)])) }]),
   );
   return { name: "web", title: "Web request scoping: Express + one SELECT per request", tables, targets, json: { sizes: s, missing: Object.fromEntries(missing), results: json } };
 }

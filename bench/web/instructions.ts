@@ -15,7 +15,7 @@
  * and the kernel's share are left out), but a change that removes work shows here reliably.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:http";
@@ -84,6 +84,7 @@ async function measure(name: WebContender, requests: number, clients: number): P
     const keep = process.argv.find((a) => a.startsWith("--keep="))?.slice(7);
     if (keep !== undefined) {
       // For callgrind_annotate; the perf map names the JIT's code (bench/README.md).
+      mkdirSync(keep, { recursive: true });
       copyFileSync(join(dir, dump), join(keep, `${name}.callgrind`));
       copyFileSync(`/tmp/perf-${server.pid}.map`, join(keep, `${name}.perf-map`));
     }
