@@ -214,7 +214,7 @@ async function run(ctx: BenchContext): Promise<BenchReport> {
 /** One timed run: the load's numbers, the CPU the server's thread spent and the statements it sent, per request. */
 interface Run extends LoadResult {
   serverCpuUsPerReq: number;
-  /** At this concurrency: a deferred ROLLBACK goes alone only when its connection idles past the window. */
+  /** pg statements per request: above 1 for the defaults where a deferred ROLLBACK outwaited its window and went alone. */
   roundTripsPerReq: number;
 }
 

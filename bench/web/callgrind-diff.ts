@@ -93,7 +93,6 @@ function exclusiveCosts(dumpPath: string, symbols: readonly PerfSymbol[]): Map<s
   return costs;
 }
 
-
 const [dir, a, b] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
 if (dir === undefined || a === undefined || b === undefined) {
   throw new Error("usage: callgrind-diff.ts <dir from --keep> <contender A> <contender B> [--requests=2000] [--top=40]");

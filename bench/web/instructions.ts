@@ -30,7 +30,6 @@ const run = promisify(execFile);
 const SELF = fileURLToPath(import.meta.url);
 const USE_DIST = fileURLToPath(new URL("../lib/use-dist.ts", import.meta.url));
 
-
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));
   const chosen: WebContender[] = names.length === 0 ? ["pg.Pool", "athanor", "athanor-engine-noreset"] : names.filter(isContender);
